@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from programs.admin import SOURCES, TIMESTAMPS
+
+from .models import Practice, ThematicArea
+
+
+@admin.register(ThematicArea)
+class ThematicAreaAdmin(admin.ModelAdmin):
+    list_display = ("number", "title")
+    search_fields = ("title", "resolution_text")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = TIMESTAMPS
+
+
+@admin.register(Practice)
+class PracticeAdmin(admin.ModelAdmin):
+    list_display = ("title", "area", "position", "publication_status", "updated_at")
+    list_filter = ("area", "publication_status")
+    search_fields = ("title", "summary", "body")
+    autocomplete_fields = ("instruments",)
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = TIMESTAMPS
+    fieldsets = (
+        (None, {"fields": ("area", "position", "title", "slug", "summary", "body")}),
+        (_("Instrumentos"), {"fields": ("instruments",)}),
+        SOURCES,
+        (_("Publicación"), {"fields": ("publication_status", *TIMESTAMPS)}),
+    )

@@ -1,0 +1,119 @@
+"""The spine of the knowledge base: the resolution's six thematic areas and,
+under each, the good practices Mexico reported, in the source's order."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import (
+    PublicationStatus,
+    PublishableQuerySet,
+    SourcedModel,
+    TimeStampedModel,
+    choices_constraint,
+)
+
+
+class ThematicAreaQuerySet(models.QuerySet):
+    def get_by_natural_key(self, number):
+        return self.get(number=number)
+
+
+class ThematicArea(TimeStampedModel):
+    number = models.PositiveSmallIntegerField(
+        _("número"), unique=True, help_text=_("Del 1 al 6, como en la resolución.")
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("título breve"), max_length=150, help_text=_("Para menús y listas."))
+    resolution_text = models.TextField(
+        _("texto de la resolución"),
+        help_text=_("El texto del área en la resolución, con las erratas corregidas."),
+    )
+    source_quote = models.TextField(
+        _("cita de la fuente"), help_text=_("El texto del área tal como lo da el documento fuente.")
+    )
+
+    objects = ThematicAreaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("área temática")
+        verbose_name_plural = _("áreas temáticas")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=6),
+                name="practices_thematicarea_number_1_to_6",
+                violation_error_message=_("La resolución tiene seis áreas: del 1 al 6."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("practices:area", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.number,)
+
+
+class Practice(SourcedModel):
+    area = models.ForeignKey(
+        ThematicArea,
+        verbose_name=_("área temática"),
+        on_delete=models.PROTECT,
+        related_name="practices",
+    )
+    position = models.PositiveSmallIntegerField(
+        _("orden"), help_text=_("Su lugar dentro del área, en el orden del documento fuente.")
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    title = models.CharField(_("título"), max_length=300)
+    summary = models.TextField(_("resumen"), help_text=_("Una o dos frases. Se muestra en listas."))
+    body = models.TextField(
+        _("texto"), help_text=_("La práctica completa, con erratas corregidas.")
+    )
+    instruments = models.ManyToManyField(
+        "programs.Instrument",
+        verbose_name=_("instrumentos"),
+        related_name="practices",
+        help_text=_("Las leyes, protocolos, programas… de los que consta esta práctica."),
+    )
+    publication_status = models.CharField(
+        _("publicación"),
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("buena práctica")
+        verbose_name_plural = _("buenas prácticas")
+        ordering = ["area__number", "position"]
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            choices_constraint("publication_status", PublicationStatus),
+            models.UniqueConstraint(
+                fields=["area", "position"],
+                name="practices_practice_unique_position",
+                violation_error_message=_("Ya hay una práctica en ese lugar del área."),
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1),
+                name="practices_practice_position_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("practices:practice", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    natural_key.dependencies = ["practices.thematicarea", "programs.instrument"]

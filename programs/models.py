@@ -1,0 +1,616 @@
+"""The instruments of Mexico's good practices and what they link to.
+
+An instrument is any law, protocol, program, campaign, agreement… that a good
+practice consists of. One table with a `kind` keeps the catalogue, its facets
+and search uniform across kinds.
+
+Every record says where its facts come from: `source_quote` holds the passage
+of the source document verbatim (typos included; display fields correct them),
+and `citation` names any other public source used.
+"""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+# Enumeration codes that appear in public URLs (kind, status, role…) are
+# Spanish, like the site; purely internal ones are English.
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("año")
+    MONTH = "month", _("mes")
+    DAY = "day", _("día")
+
+    def first_day(self, value):
+        """The first day of the period `value` falls in, at this precision."""
+        if self == DatePrecision.YEAR:
+            return value.replace(month=1, day=1)
+        if self == DatePrecision.MONTH:
+            return value.replace(day=1)
+        return value
+
+    def last_day(self, value):
+        """The last day of the period `value` falls in, at this precision."""
+        if self == DatePrecision.YEAR:
+            return value.replace(month=12, day=31)
+        if self == DatePrecision.MONTH:
+            return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+        return value
+
+    def format(self, value):
+        """The date as the source gives it: "2016", "junio de 2016", "14 de octubre de 2016"."""
+        if self == DatePrecision.YEAR:
+            return str(value.year)
+        if self == DatePrecision.MONTH:
+            return date_format(value, "YEAR_MONTH_FORMAT")
+        return date_format(value, "DATE_FORMAT")
+
+
+class Status(models.TextChoices):
+    IN_FORCE = "vigente", _("vigente")
+    CONCLUDED = "concluido", _("concluido")
+    PLANNED = "previsto", _("previsto")
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("borrador")
+    PUBLISHED = "published", _("publicado")
+
+
+class PlaceKind(models.TextChoices):
+    COUNTRY = "pais", _("país")
+    STATE = "estado", _("entidad federativa")
+
+
+class InstitutionKind(models.TextChoices):
+    FEDERAL_GOVERNMENT = "gobierno-federal", _("gobierno federal de México")
+    LOCAL_GOVERNMENT = "gobierno-local", _("gobierno estatal o municipal")
+    AUTONOMOUS_BODY = "organismo-autonomo", _("organismo autónomo")
+    FOREIGN_GOVERNMENT = "gobierno-extranjero", _("gobierno extranjero")
+    INTERNATIONAL_ORGANIZATION = "organismo-internacional", _("organismo internacional")
+    PRIVATE_SECTOR = "sector-privado", _("sector privado")
+    CIVIL_SOCIETY = "sociedad-civil", _("sociedad civil")
+    OTHER = "otra", _("otra organización")
+
+
+class InstrumentKind(models.TextChoices):
+    LAW = "ley", _("ley")
+    REGULATION = "reglamento", _("reglamento")
+    PROTOCOL = "protocolo", _("protocolo")
+    PROGRAM = "programa", _("programa")
+    SUBPROGRAM = "subprograma", _("subprograma")
+    CAMPAIGN = "campana", _("campaña")
+    PLATFORM = "plataforma", _("plataforma")
+    PUBLICATION = "publicacion", _("publicación")
+    MODEL = "modelo", _("modelo")
+    PROJECT = "proyecto", _("proyecto")
+    INITIATIVE = "iniciativa", _("iniciativa")
+    AGREEMENT = "acuerdo", _("acuerdo")
+    MEMORANDUM = "memorandum", _("memorándum")
+    MECHANISM = "mecanismo", _("mecanismo")
+    SERVICE = "servicio", _("servicio")
+    MIGRATION_DOCUMENT = "documento-migratorio", _("documento migratorio")
+    CERTIFICATION = "certificacion", _("certificación")
+    STUDY = "estudio", _("estudio")
+    TRAINING = "capacitacion", _("capacitación")
+
+
+LEGAL_KINDS = (InstrumentKind.LAW, InstrumentKind.REGULATION)
+
+
+class Role(models.TextChoices):
+    LEAD = "responsable", _("responsable")
+    COORDINATOR = "coordinador", _("coordinador")
+    PARTNER = "socio", _("socio")
+    FUNDER = "financiador", _("financiador")
+    TECHNICAL_SUPPORT = "apoyo-tecnico", _("apoyo técnico")
+
+
+def choices_constraint(field, choices, *, allow_blank=False):
+    """A CHECK constraint that keeps `field` within `choices` at the database level."""
+    condition = Q(**{f"{field}__in": choices.values})
+    if allow_blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
+    )
+
+
+class TimeStampedModel(models.Model):
+    # Defaults rather than auto_now: fixtures carry their own timestamps, so
+    # loading the same fixtures twice leaves every record unchanged.
+    created_at = models.DateTimeField(_("creado"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("actualizado"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class SourcedModel(TimeStampedModel):
+    source_quote = models.TextField(
+        _("cita de la fuente"),
+        blank=True,
+        help_text=_(
+            "El pasaje del documento fuente que sustenta este registro, copiado tal cual, "
+            "incluidas sus erratas."
+        ),
+    )
+    citation = models.TextField(
+        _("otra fuente"),
+        blank=True,
+        help_text=_(
+            "Otra fuente pública para los datos que no están en el documento fuente "
+            "(título, institución, fecha y dirección)."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source_quote="") | ~Q(citation=""),
+                name="%(app_label)s_%(class)s_has_source",
+                violation_error_message=_("Indique la cita de la fuente u otra fuente pública."),
+            ),
+        ]
+
+
+class DateRangeModel(models.Model):
+    """A start and an end, each at the precision the source gives it.
+
+    A partial date is stored as the widest reading of it: a start as the first
+    day of its year or month, an end as the last. "Mayo de 2011" as an end is
+    31 May 2011, so comparisons and the derived status stay right.
+    """
+
+    start_date = models.DateField(_("fecha de inicio"), null=True, blank=True)
+    start_precision = models.CharField(
+        _("precisión del inicio"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Año, mes o día: tal como lo da la fuente."),
+    )
+    end_date = models.DateField(_("fecha de término"), null=True, blank=True)
+    end_precision = models.CharField(
+        _("precisión del término"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Año, mes o día: tal como lo da la fuente."),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start_date__isnull=True) & Q(start_precision=""))
+                | (Q(start_date__isnull=False) & Q(start_precision__in=DatePrecision.values)),
+                name="%(app_label)s_%(class)s_start_precision_given",
+                violation_error_message=_("Una fecha de inicio necesita su precisión."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(end_date__isnull=True) & Q(end_precision=""))
+                | (Q(end_date__isnull=False) & Q(end_precision__in=DatePrecision.values)),
+                name="%(app_label)s_%(class)s_end_precision_given",
+                violation_error_message=_("Una fecha de término necesita su precisión."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                violation_error_message=_("El término no puede ser anterior al inicio."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for prefix, widen in (("start", DatePrecision.first_day), ("end", DatePrecision.last_day)):
+            value = getattr(self, f"{prefix}_date")
+            precision = getattr(self, f"{prefix}_precision")
+            if value and not precision:
+                errors[f"{prefix}_precision"] = _("Indique si la fecha es un año, un mes o un día.")
+            elif precision and not value:
+                errors[f"{prefix}_date"] = _("Indique la fecha o quite la precisión.")
+            elif isinstance(value, datetime.date) and precision in DatePrecision.values:
+                # Anything else was already rejected by clean_fields(), which full_clean() reports.
+                setattr(self, f"{prefix}_date", widen(DatePrecision(precision), value))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def start_display(self):
+        if self.start_date is None:
+            return ""
+        return DatePrecision(self.start_precision).format(self.start_date)
+
+    @property
+    def end_display(self):
+        if self.end_date is None:
+            return ""
+        return DatePrecision(self.end_precision).format(self.end_date)
+
+
+def check_not_own_ancestor(record, message):
+    """Raise if following `parent` from `record` leads back to it."""
+    seen = set()
+    ancestor = record.parent
+    while ancestor is not None and ancestor.pk not in seen:
+        if record.pk is not None and ancestor.pk == record.pk:
+            raise ValidationError({"parent": message})
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+
+
+class PlaceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, instrument_slug, institution_slug, role):
+        return self.get(
+            instrument__slug=instrument_slug, institution__slug=institution_slug, role=role
+        )
+
+
+class KeyFigureQuerySet(models.QuerySet):
+    def get_by_natural_key(self, instrument_slug, slug):
+        return self.get(instrument__slug=instrument_slug, slug=slug)
+
+
+class SlugQuerySet(models.QuerySet):
+    """Records whose natural key, in fixtures and URLs, is their slug."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class PublishableQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(publication_status=PublicationStatus.PUBLISHED)
+
+
+class Place(SourcedModel):
+    code = models.CharField(
+        _("código"),
+        max_length=6,
+        unique=True,
+        help_text=_("ISO 3166-1 para países (MX), ISO 3166-2 para entidades (MX-CHP)."),
+    )
+    name = models.CharField(_("nombre"), max_length=100)
+    kind = models.CharField(_("tipo"), max_length=6, choices=PlaceKind.choices)
+    country = models.ForeignKey(
+        "self",
+        verbose_name=_("país"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="states",
+        limit_choices_to={"kind": PlaceKind.COUNTRY},
+        help_text=_("Solo para entidades federativas: el país al que pertenecen."),
+    )
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lugar")
+        verbose_name_plural = _("lugares")
+        ordering = ["kind", "name"]
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            choices_constraint("kind", PlaceKind),
+            models.CheckConstraint(
+                condition=Q(kind=PlaceKind.COUNTRY, country__isnull=True)
+                | Q(kind=PlaceKind.STATE, country__isnull=False),
+                name="programs_place_state_has_country",
+                violation_error_message=_("Una entidad federativa pertenece a un país."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class Institution(SourcedModel):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name = models.CharField(_("nombre"), max_length=200)
+    acronym = models.CharField(_("siglas"), max_length=20, blank=True)
+    kind = models.CharField(_("tipo"), max_length=30, choices=InstitutionKind.choices)
+    country = models.ForeignKey(
+        Place,
+        verbose_name=_("país"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="institutions",
+        limit_choices_to={"kind": PlaceKind.COUNTRY},
+        help_text=_("Vacío para los organismos internacionales."),
+    )
+    description = models.TextField(_("descripción"), blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("institución")
+        verbose_name_plural = _("instituciones")
+        ordering = ["name"]
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            choices_constraint("kind", InstitutionKind),
+            models.UniqueConstraint(
+                fields=["acronym"],
+                condition=~Q(acronym=""),
+                name="programs_institution_unique_acronym",
+                violation_error_message=_("Ya existe una institución con estas siglas."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self):
+        return reverse("programs:institution", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class TargetGroup(SourcedModel):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name = models.CharField(_("nombre"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("grupo superior"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("El grupo más amplio que lo incluye; filtrar por aquel incluye a este."),
+    )
+    description = models.TextField(_("descripción"), blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("grupo de población")
+        verbose_name_plural = _("grupos de población")
+        ordering = ["name"]
+        constraints = [*SourcedModel.Meta.constraints]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("programs:target_group", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        super().clean()
+        check_not_own_ancestor(self, _("Un grupo no puede estar dentro de sí mismo."))
+
+
+class Instrument(SourcedModel, DateRangeModel):
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    name = models.CharField(_("nombre"), max_length=300)
+    acronym = models.CharField(_("siglas"), max_length=20, blank=True)
+    kind = models.CharField(_("tipo"), max_length=30, choices=InstrumentKind.choices)
+    summary = models.TextField(
+        _("resumen"), help_text=_("Una o dos frases: qué es y para quién. Se muestra en listas.")
+    )
+    description = models.TextField(_("descripción"), blank=True)
+    stated_status = models.CharField(
+        _("estado declarado"),
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text=_(
+            "Déjelo vacío para derivar el estado de las fechas; indíquelo solo cuando la "
+            "fuente lo declare (p. ej. un programa propuesto)."
+        ),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("forma parte de"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    legal_basis = models.ManyToManyField(
+        "self",
+        verbose_name=_("fundamento legal"),
+        symmetrical=False,
+        blank=True,
+        related_name="rests_on_it",
+        limit_choices_to={"kind__in": LEGAL_KINDS},
+        help_text=_("Las leyes o reglamentos en los que se sustenta."),
+    )
+    related = models.ManyToManyField(
+        "self", verbose_name=_("relacionados"), symmetrical=True, blank=True
+    )
+    target_groups = models.ManyToManyField(
+        TargetGroup, verbose_name=_("grupos de población"), related_name="instruments"
+    )
+    places = models.ManyToManyField(
+        Place, verbose_name=_("lugares"), blank=True, related_name="instruments"
+    )
+    institutions = models.ManyToManyField(
+        Institution,
+        verbose_name=_("instituciones"),
+        through="Participation",
+        related_name="instruments",
+    )
+    publication_status = models.CharField(
+        _("publicación"),
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instrumento")
+        verbose_name_plural = _("instrumentos")
+        ordering = ["name"]
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            *DateRangeModel.Meta.constraints,
+            choices_constraint("kind", InstrumentKind),
+            choices_constraint("stated_status", Status, allow_blank=True),
+            choices_constraint("publication_status", PublicationStatus),
+            models.UniqueConstraint(
+                fields=["acronym"],
+                condition=~Q(acronym=""),
+                name="programs_instrument_unique_acronym",
+                violation_error_message=_("Ya existe un instrumento con estas siglas."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self):
+        return reverse("programs:instrument", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def status(self):
+        """The stated status, or the one the dates give today."""
+        if self.stated_status:
+            return Status(self.stated_status)
+        today = timezone.localdate()
+        if self.start_date and self.start_date > today:
+            return Status.PLANNED
+        if self.end_date and self.end_date < today:
+            return Status.CONCLUDED
+        return Status.IN_FORCE
+
+    def clean(self):
+        super().clean()
+        check_not_own_ancestor(self, _("Un instrumento no puede formar parte de sí mismo."))
+
+
+class Participation(models.Model):
+    """An institution's role in an instrument."""
+
+    instrument = models.ForeignKey(
+        Instrument,
+        verbose_name=_("instrumento"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institución"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    role = models.CharField(_("papel"), max_length=20, choices=Role.choices)
+    citation = models.TextField(
+        _("otra fuente"),
+        blank=True,
+        help_text=_("Vacío si la cita del instrumento lo sustenta; si no, la fuente pública."),
+    )
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participación")
+        verbose_name_plural = _("participaciones")
+        ordering = ["instrument__name", "role", "institution__name"]
+        constraints = [
+            choices_constraint("role", Role),
+            models.UniqueConstraint(
+                fields=["instrument", "institution", "role"],
+                name="programs_participation_unique_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.institution} — {self.get_role_display()} — {self.instrument}"
+
+    def natural_key(self):
+        return (self.instrument.slug, self.institution.slug, self.role)
+
+    natural_key.dependencies = ["programs.instrument", "programs.institution"]
+
+
+class KeyFigure(TimeStampedModel, DateRangeModel):
+    """A number the source reports for an instrument, with what it counts and when."""
+
+    instrument = models.ForeignKey(
+        Instrument,
+        verbose_name=_("instrumento"),
+        on_delete=models.CASCADE,
+        related_name="key_figures",
+    )
+    slug = models.SlugField(_("slug"), max_length=80, help_text=_("Único dentro del instrumento."))
+    value = models.DecimalField(_("valor"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unidad"), max_length=100, help_text=_("Por ejemplo: personas."))
+    measure = models.CharField(
+        _("qué se cuenta"), max_length=300, help_text=_("Por ejemplo: extranjeros beneficiados.")
+    )
+    source_quote = models.TextField(
+        _("cita de la fuente"),
+        help_text=_("El pasaje del documento fuente con la cifra, tal cual."),
+    )
+    position = models.PositiveSmallIntegerField(_("orden"), default=1)
+
+    objects = KeyFigureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cifra clave")
+        verbose_name_plural = _("cifras clave")
+        ordering = ["instrument__name", "position"]
+        constraints = [
+            *DateRangeModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["instrument", "slug"], name="programs_keyfigure_unique_slug"
+            ),
+            models.CheckConstraint(
+                condition=~Q(unit=""),
+                name="programs_keyfigure_has_unit",
+                violation_error_message=_("Una cifra necesita su unidad."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_quote=""),
+                name="programs_keyfigure_has_source",
+                violation_error_message=_("Una cifra necesita su cita de la fuente."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.measure}: {self.value.normalize():f} {self.unit}"
+
+    def get_absolute_url(self):
+        return f"{self.instrument.get_absolute_url()}#cifra-{self.slug}"
+
+    def natural_key(self):
+        return (self.instrument.slug, self.slug)
+
+    natural_key.dependencies = ["programs.instrument"]

@@ -1,0 +1,24 @@
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static_files(tmp_path_factory):
+    """Pages render through the production static storage (hashed, compressed names),
+    so a template naming a missing file fails here as it would in production."""
+    with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static")):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield
+
+
+@pytest.fixture
+def knowledge_base(db):
+    """The shipped fixtures, loaded as `make run` loads them."""
+    call_command("load_knowledge_base", verbosity=0)
