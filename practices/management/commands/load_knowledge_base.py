@@ -1,0 +1,70 @@
+from django.apps import apps
+from django.core.management import BaseCommand, CommandError, call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+# Fixture files in fixtures/, in the order their records depend on each other.
+FIXTURES = [
+    "places",
+    "institutions",
+    "target_groups",
+    "instruments",
+    "thematic_areas",
+    "practices",
+]
+APPS = ["programs", "practices"]
+
+
+def knowledge_base_models(include_auto_created=False):
+    for label in APPS:
+        yield from apps.get_app_config(label).get_models(include_auto_created=include_auto_created)
+
+
+def empty_knowledge_base():
+    """Delete every knowledge-base row at once, as `flush` does, so that protected
+    and self-referencing foreign keys need no particular order."""
+    tables = [model._meta.db_table for model in knowledge_base_models(include_auto_created=True)]
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the knowledge base from fixtures/. Records are matched by their natural keys "
+        "(slugs and codes), so loading again updates them in place and adds nothing twice."
+    )
+
+    def add_arguments(self, parser):
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into an empty knowledge base, so editors' work is never overwritten.",
+        )
+        mode.add_argument(
+            "--replace",
+            action="store_true",
+            help="Delete every knowledge-base record first, then load the fixtures.",
+        )
+
+    def handle(self, *args, if_empty=False, replace=False, verbosity=1, **options):
+        models = list(knowledge_base_models())
+        if if_empty and any(model.objects.exists() for model in models):
+            self.stdout.write("The knowledge base already holds records: nothing loaded.")
+            return
+        with transaction.atomic():
+            if replace:
+                empty_knowledge_base()
+            for fixture in FIXTURES:
+                # One file at a time, so that an error can name the file at fault;
+                # the surrounding transaction undoes the files loaded before it.
+                try:
+                    call_command("loaddata", fixture, verbosity=0)
+                except Exception as error:
+                    raise CommandError(
+                        f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
+                    ) from error
+        if verbosity:
+            counts = ", ".join(
+                f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in models
+            )
+            self.stdout.write(self.style.SUCCESS(f"Knowledge base loaded: {counts}."))
