@@ -93,9 +93,9 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "").strip()
+        or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=60,
         conn_health_checks=True,
     )

@@ -24,6 +24,9 @@ def empty_knowledge_base():
     """Delete every knowledge-base row at once, as `flush` does, so that protected
     and self-referencing foreign keys need no particular order."""
     tables = [model._meta.db_table for model in knowledge_base_models(include_auto_created=True)]
+    # PostgreSQL refuses to TRUNCATE while foreign-key checks deferred by earlier writes in
+    # the same transaction are pending; checking the constraints now settles them.
+    connection.check_constraints()
     connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
 
 
