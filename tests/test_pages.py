@@ -43,6 +43,12 @@ def test_instrument_page_links_both_ways(client):
     assert reverse("practices:practice", args=["regularizacion-migratoria"]) in page
 
 
+def test_figures_read_in_mexican_spanish(client):
+    page = client.get(reverse("programs:instrument", args=["ptrm-2008"])).content.decode()
+    assert "10,122 personas" in page
+    assert "noviembre de 2008" in page
+
+
 def test_a_draft_is_not_public(client):
     Instrument.objects.filter(acronym="PLM").update(publication_status=PublicationStatus.DRAFT)
     draft = Instrument.objects.get(acronym="PLM")
