@@ -6,13 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import (
-    PublicationStatus,
-    PublishableQuerySet,
-    SourcedModel,
-    TimeStampedModel,
-    choices_constraint,
-)
+from programs.models import PublishableModel, TimeStampedModel
 
 
 class ThematicAreaQuerySet(models.QuerySet):
@@ -58,7 +52,7 @@ class ThematicArea(TimeStampedModel):
         return (self.number,)
 
 
-class Practice(SourcedModel):
+class Practice(PublishableModel):
     area = models.ForeignKey(
         ThematicArea,
         verbose_name=_("área temática"),
@@ -80,22 +74,13 @@ class Practice(SourcedModel):
         related_name="practices",
         help_text=_("Las leyes, protocolos, programas… de los que consta esta práctica."),
     )
-    publication_status = models.CharField(
-        _("publicación"),
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-
-    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("buena práctica")
         verbose_name_plural = _("buenas prácticas")
         ordering = ["area__number", "position"]
         constraints = [
-            *SourcedModel.Meta.constraints,
-            choices_constraint("publication_status", PublicationStatus),
+            *PublishableModel.Meta.constraints,
             models.UniqueConstraint(
                 fields=["area", "position"],
                 name="practices_practice_unique_position",

@@ -287,6 +287,26 @@ class PublishableQuerySet(SlugQuerySet):
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
 
 
+class PublishableModel(SourcedModel):
+    """A record the public sees only once an editor publishes it."""
+
+    publication_status = models.CharField(
+        _("publicación"),
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            choices_constraint("publication_status", PublicationStatus),
+        ]
+
+
 class Place(SourcedModel):
     code = models.CharField(
         _("código"),
@@ -411,7 +431,7 @@ class TargetGroup(SourcedModel):
         check_not_own_ancestor(self, _("Un grupo no puede estar dentro de sí mismo."))
 
 
-class Instrument(SourcedModel, DateRangeModel):
+class Instrument(PublishableModel, DateRangeModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=300)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -462,25 +482,16 @@ class Instrument(SourcedModel, DateRangeModel):
         through="Participation",
         related_name="instruments",
     )
-    publication_status = models.CharField(
-        _("publicación"),
-        max_length=10,
-        choices=PublicationStatus.choices,
-        default=PublicationStatus.DRAFT,
-    )
-
-    objects = PublishableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("instrumento")
         verbose_name_plural = _("instrumentos")
         ordering = ["name"]
         constraints = [
-            *SourcedModel.Meta.constraints,
+            *PublishableModel.Meta.constraints,
             *DateRangeModel.Meta.constraints,
             choices_constraint("kind", InstrumentKind),
             choices_constraint("stated_status", Status, allow_blank=True),
-            choices_constraint("publication_status", PublicationStatus),
             models.UniqueConstraint(
                 fields=["acronym"],
                 condition=~Q(acronym=""),
