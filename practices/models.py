@@ -2,16 +2,35 @@
 under each, the good practices Mexico reported, in the source's order."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from programs.models import PublishableModel, TimeStampedModel
+from programs.models import (
+    Instrument,
+    PublicationStatus,
+    PublishableModel,
+    PublishableQuerySet,
+    TimeStampedModel,
+)
 
 
 class ThematicAreaQuerySet(models.QuerySet):
     def get_by_natural_key(self, number):
         return self.get(number=number)
+
+    def with_practice_count(self):
+        """Annotate `practice_count`: the area's published practices."""
+        published = Q(practices__publication_status=PublicationStatus.PUBLISHED)
+        return self.annotate(practice_count=Count("practices", filter=published))
+
+
+class PracticeQuerySet(PublishableQuerySet):
+    def with_instruments(self):
+        """Prefetch each practice's published instruments."""
+        return self.prefetch_related(
+            Prefetch("instruments", queryset=Instrument.objects.published())
+        )
 
 
 class ThematicArea(TimeStampedModel):
@@ -74,6 +93,8 @@ class Practice(PublishableModel):
         related_name="practices",
         help_text=_("Las leyes, protocolos, programas… de los que consta esta práctica."),
     )
+
+    objects = PracticeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("buena práctica")

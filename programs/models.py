@@ -545,7 +545,7 @@ class Participation(models.Model):
     citation = models.TextField(
         _("otra fuente"),
         blank=True,
-        help_text=_("Vacío si la cita del instrumento lo sustenta; si no, la fuente pública."),
+        help_text=_("Vacío si el documento fuente lo sustenta; si no, la fuente pública."),
     )
 
     objects = ParticipationQuerySet.as_manager()

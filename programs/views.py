@@ -1,9 +1,11 @@
 from django.db.models import Prefetch
 from django.views.generic import DetailView
 
-from .models import Institution, Instrument, Participation, TargetGroup
+from .models import Institution, Instrument, Participation, PublicationStatus, TargetGroup
 
-PUBLISHED_INSTRUMENTS = Instrument.objects.published()
+
+def published_instruments():
+    return Instrument.objects.published()
 
 
 class InstrumentDetailView(DetailView):
@@ -12,15 +14,15 @@ class InstrumentDetailView(DetailView):
         "target_groups",
         "places",
         "key_figures",
-        Prefetch("legal_basis", queryset=PUBLISHED_INSTRUMENTS),
-        Prefetch("rests_on_it", queryset=PUBLISHED_INSTRUMENTS),
-        Prefetch("children", queryset=PUBLISHED_INSTRUMENTS),
-        Prefetch("related", queryset=PUBLISHED_INSTRUMENTS),
+        Prefetch("legal_basis", queryset=published_instruments()),
+        Prefetch("rests_on_it", queryset=published_instruments()),
+        Prefetch("children", queryset=published_instruments()),
+        Prefetch("related", queryset=published_instruments()),
     )
 
     def get_context_data(self, **kwargs):
         instrument = self.object
-        parent = PUBLISHED_INSTRUMENTS.filter(pk=instrument.parent_id).first()
+        parent = published_instruments().filter(pk=instrument.parent_id).first()
         practices = instrument.practices.published().select_related("area")
         return super().get_context_data(parent=parent, practices=practices, **kwargs)
 
@@ -30,7 +32,7 @@ class InstitutionDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         participations = self.object.participations.filter(
-            instrument__in=PUBLISHED_INSTRUMENTS
+            instrument__publication_status=PublicationStatus.PUBLISHED
         ).select_related("instrument")
         return super().get_context_data(participations=participations, **kwargs)
 
