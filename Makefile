@@ -54,6 +54,9 @@ $(VENV)/.dev: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
+# Refreshes the English catalogue from the code and compiles every catalogue (needs gettext).
+# Spanish strings are the msgids; locale/es_MX only overrides Django's own month names.
 messages: export DJANGO_DEBUG ?= true
 messages: $(VENV)/.runtime
+	$(MANAGE) makemessages --locale en --ignore .venv --ignore var --ignore tests
 	cd locale && ../$(BIN)/python ../manage.py compilemessages

@@ -85,3 +85,17 @@ def test_admin_change_form_opens_for_an_instrument(admin_client):
     response = admin_client.get(reverse("admin:programs_instrument_change", args=[instrument.pk]))
     assert response.status_code == 200
     assert "60569" in response.content.decode()
+
+
+def test_english_readers_get_the_english_interface(client):
+    response = client.get(reverse("practices:home"), headers={"accept-language": "en"})
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "<title>Home · Good Practices on Migration</title>" in page
+    assert "2 practices" in page
+
+
+def test_spanish_is_the_default(client):
+    page = client.get(reverse("practices:home")).content.decode()
+    assert '<html lang="es-mx">' in page
+    assert "2 prácticas" in page
