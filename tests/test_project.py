@@ -49,3 +49,18 @@ def test_a_mistyped_debug_flag_is_an_error():
 
 def test_models_and_migrations_agree(db):
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_loading_into_an_unmigrated_database_says_to_migrate(tmp_path):
+    environment = {**os.environ, "DJANGO_DEBUG": "true"}
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_knowledge_base"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "run `manage.py migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@ from django.apps import apps
 from django.core.management import BaseCommand, CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 # Fixture files in fixtures/, in the order their records depend on each other.
 FIXTURES = [
@@ -50,6 +51,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, replace=False, verbosity=1, **options):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not up to date: run `manage.py migrate` first.")
         models = list(knowledge_base_models())
         if if_empty and any(model.objects.exists() for model in models):
             self.stdout.write("The knowledge base already holds records: nothing loaded.")
