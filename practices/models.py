@@ -19,18 +19,25 @@ class ThematicAreaQuerySet(models.QuerySet):
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
-    def with_practice_count(self):
-        """Annotate `practice_count`: the area's published practices."""
+    def with_counts(self):
+        """Annotate `practice_count` and `instrument_count`: published ones only."""
         published = Q(practices__publication_status=PublicationStatus.PUBLISHED)
-        return self.annotate(practice_count=Count("practices", filter=published))
+        return self.annotate(
+            practice_count=Count("practices", filter=published, distinct=True),
+            instrument_count=Count(
+                "practices__instruments",
+                filter=published
+                & Q(practices__instruments__publication_status=PublicationStatus.PUBLISHED),
+                distinct=True,
+            ),
+        )
 
 
 class PracticeQuerySet(PublishableQuerySet):
-    def with_instruments(self):
-        """Prefetch each practice's published instruments."""
-        return self.prefetch_related(
-            Prefetch("instruments", queryset=Instrument.objects.published())
-        )
+    def with_instruments(self, prefetch=()):
+        """Prefetch each practice's published instruments (and what `prefetch` names of them)."""
+        instruments = Instrument.objects.published().prefetch_related(*prefetch)
+        return self.prefetch_related(Prefetch("instruments", queryset=instruments))
 
 
 class ThematicArea(TimeStampedModel):

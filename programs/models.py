@@ -11,10 +11,11 @@ and `citation` names any other public source used.
 
 import calendar
 import datetime
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -274,6 +275,39 @@ class KeyFigureQuerySet(models.QuerySet):
     def get_by_natural_key(self, instrument_slug, slug):
         return self.get(instrument__slug=instrument_slug, slug=slug)
 
+    def headlines(self):
+        """The figures editors chose for the home page, of published instruments."""
+        return self.filter(
+            is_headline=True, instrument__publication_status=PublicationStatus.PUBLISHED
+        ).select_related("instrument")
+
+
+def subtree(children, root):
+    """`root` and every key beneath it, given a map from each key to its children's."""
+    found, pending = set(), [root]
+    while pending:
+        key = pending.pop()
+        if key not in found:
+            found.add(key)
+            pending.extend(children[key])
+    return found
+
+
+# Groups nest in sub-groups, countries in states: trees kept shallow, so that "this
+# node or anything beneath it" is one SQL condition rather than a recursive walk.
+MAX_TREE_DEPTH = 4
+
+
+def in_subtrees(parent_field, roots):
+    """A condition for the records that are one of `roots` or lie beneath one."""
+    keys = [root.pk for root in roots]
+    condition = Q(pk__in=keys)
+    path = parent_field
+    for _level in range(MAX_TREE_DEPTH):
+        condition |= Q(**{f"{path}__in": keys})
+        path = f"{path}__{parent_field}"
+    return condition
+
 
 class SlugQuerySet(models.QuerySet):
     """Records whose natural key, in fixtures and URLs, is their slug."""
@@ -285,6 +319,61 @@ class SlugQuerySet(models.QuerySet):
 class PublishableQuerySet(SlugQuerySet):
     def published(self):
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
+
+
+class InstrumentQuerySet(PublishableQuerySet):
+    # Many-to-many filters go through a subquery on primary keys, so an instrument
+    # matching several values is listed once, with no DISTINCT to fight the ordering.
+
+    def _with_pks_in(self, queryset):
+        return self.filter(pk__in=queryset.values("pk"))
+
+    def in_areas(self, numbers):
+        """Instruments of the published practices in the areas numbered `numbers`."""
+        return self._with_pks_in(
+            Instrument.objects.filter(
+                practices__area__number__in=numbers,
+                practices__publication_status=PublicationStatus.PUBLISHED,
+            )
+        )
+
+    def for_target_groups(self, groups):
+        """Instruments for any of `groups`, sub-groups included."""
+        subtree = TargetGroup.objects.filter(in_subtrees("parent", groups))
+        return self._with_pks_in(Instrument.objects.filter(target_groups__in=subtree))
+
+    def for_institutions(self, institutions):
+        return self._with_pks_in(Instrument.objects.filter(institutions__in=institutions))
+
+    def for_places(self, places):
+        """Instruments in any of `places`; a country includes its states."""
+        subtree = Place.objects.filter(in_subtrees("country", places))
+        return self._with_pks_in(Instrument.objects.filter(places__in=subtree))
+
+    def with_status(self):
+        """Annotate `current_status`: the stated status, or the one the dates give today."""
+        today = timezone.localdate()
+        return self.annotate(
+            current_status=Case(
+                When(~Q(stated_status=""), then=F("stated_status")),
+                When(start_date__gt=today, then=Value(Status.PLANNED)),
+                When(end_date__lt=today, then=Value(Status.CONCLUDED)),
+                default=Value(Status.IN_FORCE),
+                output_field=models.CharField(),
+            )
+        )
+
+    def with_any_status(self, statuses):
+        return self.with_status().filter(current_status__in=statuses)
+
+    def active_between(self, first_year=None, last_year=None):
+        """Dated instruments whose period overlaps the years given (either may be open)."""
+        queryset = self.filter(start_date__isnull=False)
+        if last_year is not None:
+            queryset = queryset.filter(start_date__year__lte=last_year)
+        if first_year is not None:
+            queryset = queryset.filter(Q(end_date__isnull=True) | Q(end_date__year__gte=first_year))
+        return queryset
 
 
 class PublishableModel(SourcedModel):
@@ -395,9 +484,30 @@ class Institution(SourcedModel):
         return (self.slug,)
 
 
+class TargetGroupQuerySet(SlugQuerySet):
+    def counted(self):
+        """The groups as a list, each with `instrument_count`: the published instruments
+        of its whole subtree, each counted once (two queries)."""
+        groups = list(self)
+        children, members = defaultdict(list), defaultdict(set)
+        for group in groups:
+            children[group.parent_id].append(group.pk)
+        published = Q(instruments__publication_status=PublicationStatus.PUBLISHED)
+        for group, instrument in TargetGroup.objects.filter(published).values_list(
+            "pk", "instruments"
+        ):
+            members[group].add(instrument)
+        for group in groups:
+            group.instrument_count = len(
+                set().union(*(members[pk] for pk in subtree(children, group.pk)))
+            )
+        return groups
+
+
 class TargetGroup(SourcedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
+    acronym = models.CharField(_("siglas"), max_length=20, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("grupo superior"),
@@ -409,13 +519,21 @@ class TargetGroup(SourcedModel):
     )
     description = models.TextField(_("descripción"), blank=True)
 
-    objects = SlugQuerySet.as_manager()
+    objects = TargetGroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("grupo de población")
         verbose_name_plural = _("grupos de población")
         ordering = ["name"]
-        constraints = [*SourcedModel.Meta.constraints]
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["acronym"],
+                condition=~Q(acronym=""),
+                name="programs_targetgroup_unique_acronym",
+                violation_error_message=_("Ya existe un grupo con estas siglas."),
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -429,6 +547,16 @@ class TargetGroup(SourcedModel):
     def clean(self):
         super().clean()
         check_not_own_ancestor(self, _("Un grupo no puede estar dentro de sí mismo."))
+        depth, ancestor = 0, self.parent
+        while ancestor is not None and depth <= MAX_TREE_DEPTH:
+            depth, ancestor = depth + 1, ancestor.parent
+        if depth > MAX_TREE_DEPTH:
+            raise ValidationError(
+                {
+                    "parent": _("Los grupos admiten como máximo %(levels)s niveles de subgrupos.")
+                    % {"levels": MAX_TREE_DEPTH}
+                }
+            )
 
 
 class Instrument(PublishableModel, DateRangeModel):
@@ -483,6 +611,8 @@ class Instrument(PublishableModel, DateRangeModel):
         related_name="instruments",
     )
 
+    objects = InstrumentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("instrumento")
         verbose_name_plural = _("instrumentos")
@@ -508,6 +638,17 @@ class Instrument(PublishableModel, DateRangeModel):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def areas(self):
+        """The thematic areas of the instrument's published practices, in order.
+        Meant for lists that prefetch `practices__area`."""
+        areas = {
+            practice.area
+            for practice in self.practices.all()
+            if practice.publication_status == PublicationStatus.PUBLISHED
+        }
+        return sorted(areas, key=lambda area: area.number)
 
     @property
     def status(self):
@@ -591,6 +732,9 @@ class KeyFigure(TimeStampedModel, DateRangeModel):
         help_text=_("El pasaje del documento fuente con la cifra, tal cual."),
     )
     position = models.PositiveSmallIntegerField(_("orden"), default=1)
+    is_headline = models.BooleanField(
+        _("destacada"), default=False, help_text=_("Se muestra entre las cifras de la portada.")
+    )
 
     objects = KeyFigureQuerySet.as_manager()
 
