@@ -1,21 +1,54 @@
+from django.db.models import Count
 from django.shortcuts import render
 from django.views.generic import DetailView
 
+from programs.models import Instrument, KeyFigure, TargetGroup
+
 from .models import Practice, ThematicArea
+
+RECENT = 6
 
 
 def home(request):
-    areas = ThematicArea.objects.with_practice_count()
-    return render(request, "practices/home.html", {"areas": areas})
+    groups = [group for group in TargetGroup.objects.counted() if group.parent_id is None]
+    recent = Instrument.objects.published().order_by("-updated_at", "name")[:RECENT]
+    context = {
+        "areas": ThematicArea.objects.with_counts(),
+        "groups": sorted(groups, key=lambda group: -group.instrument_count),
+        "figures": KeyFigure.objects.headlines().order_by("-value"),
+        "recent": recent,
+    }
+    return render(request, "practices/home.html", context)
 
 
 class ThematicAreaDetailView(DetailView):
     model = ThematicArea
 
     def get_context_data(self, **kwargs):
-        practices = self.object.practices.published().with_instruments()
-        return super().get_context_data(practices=practices, **kwargs)
+        area = self.object
+        instruments = Instrument.objects.published().in_areas([area.number])
+        kinds = instruments.order_by().values_list("kind").annotate(count=Count("pk"))
+        groups = (
+            instruments.order_by()
+            .values_list("target_groups__slug", "target_groups__name")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "target_groups__name")
+        )
+        labels = dict(Instrument._meta.get_field("kind").choices)
+        areas = list(ThematicArea.objects.only("number", "slug", "title"))
+        return super().get_context_data(
+            practices=area.practices.published().with_instruments(),
+            kinds=sorted(((kind, labels[kind], n) for kind, n in kinds), key=lambda k: -k[2]),
+            groups=groups,
+            previous=next((other for other in areas if other.number == area.number - 1), None),
+            next=next((other for other in areas if other.number == area.number + 1), None),
+            **kwargs,
+        )
 
 
 class PracticeDetailView(DetailView):
-    queryset = Practice.objects.published().select_related("area").with_instruments()
+    queryset = (
+        Practice.objects.published()
+        .select_related("area")
+        .with_instruments(prefetch=("target_groups",))
+    )
