@@ -131,11 +131,11 @@ def glossary(request):
 
 
 def timeline(request):
-    filterset = InstrumentFilter(request.GET, queryset=published_instruments())
-    dated = filterset.qs.filter(start_date__isnull=False).order_by("start_date", "name")
+    dated = published_instruments().filter(start_date__isnull=False)
+    filterset = InstrumentFilter(request.GET, queryset=dated)
     context = {
         "filterset": filterset,
-        "timeline": Timeline(dated),
+        "timeline": Timeline(filterset.qs.order_by("start_date", "name")),
         "facets": filterset.facets(names=("area", "grupo")),
     }
     return render(request, "programs/timeline.html", context)
