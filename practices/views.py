@@ -28,11 +28,13 @@ class ThematicAreaDetailView(DetailView):
         area = self.object
         instruments = Instrument.objects.published().in_areas([area.number])
         kinds = instruments.order_by().values_list("kind").annotate(count=Count("pk"))
-        groups = (
-            instruments.order_by()
-            .values_list("target_groups__slug", "target_groups__name")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "target_groups__name")
+        groups = sorted(
+            (
+                (group.slug, group.name, group.instrument_count)
+                for group in TargetGroup.objects.counted(instruments)
+                if group.instrument_count
+            ),
+            key=lambda row: (-row[2], row[1]),
         )
         labels = dict(Instrument._meta.get_field("kind").choices)
         areas = list(ThematicArea.objects.only("number", "slug", "title"))

@@ -191,14 +191,20 @@ class InstrumentFilter(django_filters.FilterSet):
                     suggestions.append((label, count, self._query_without(name)))
         return sorted(suggestions, key=lambda suggestion: -suggestion[1])
 
-    def _facet(self, name, rows):
-        """A facet from (value, label, count) rows; ticked values always show."""
+    def _facet(self, name, rows, labels_of_missing=None):
+        """A facet from (value, label, count) rows. Options with no results are left out,
+        but a ticked value always shows, so that it can be unticked: `labels_of_missing`
+        names the ticked values that no row has."""
         selected = self._selected(name)
         facet = Facet(name, self.filters[name].label)
         for value, label, count, *depth in rows:
             value = str(value)
             if count or value in selected:
                 facet.options.append(Option(value, label, count, value in selected, *depth))
+        missing = selected - {option.value for option in facet.options}
+        if missing and labels_of_missing and self.form.cleaned_data.get(name):
+            for value, label in labels_of_missing(missing).items():
+                facet.options.append(Option(value, label, 0, True))
         return facet
 
     def _area_facet(self):
@@ -209,7 +215,19 @@ class InstrumentFilter(django_filters.FilterSet):
             .annotate(count=Count("pk", distinct=True))
             .order_by("practices__area__number")
         )
-        return self._facet("area", [(number, f"{number}. {title}", n) for number, title, n in rows])
+        return self._facet(
+            "area",
+            [(number, f"{number}. {title}", n) for number, title, n in rows],
+            labels_of_missing=self._area_labels,
+        )
+
+    def _area_labels(self, numbers):
+        rows = (
+            Instrument.objects.filter(practices__area__number__in=numbers)
+            .values_list("practices__area__number", "practices__area__title")
+            .distinct()
+        )
+        return {str(number): f"{number}. {title}" for number, title in rows}
 
     def _kind_facet(self):
         counts = dict(
@@ -238,6 +256,11 @@ class InstrumentFilter(django_filters.FilterSet):
         return self._facet(
             "institucion",
             [(slug, acronym or name, n) for slug, name, acronym, n in rows],
+            labels_of_missing=lambda slugs: {
+                institution.slug: institution.acronym or institution.name
+                for institution in self.form.cleaned_data["institucion"]
+                if institution.slug in slugs
+            },
         )
 
     def _status_facet(self):

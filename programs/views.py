@@ -53,15 +53,21 @@ def instrument_list(request):
 
 
 class InstrumentDetailView(DetailView):
-    queryset = published_instruments().select_related("parent").prefetch_related(
-        Prefetch("participations", queryset=Participation.objects.select_related("institution")),
-        "target_groups__parent",
-        "places",
-        "key_figures",
-        Prefetch("legal_basis", queryset=published_instruments()),
-        Prefetch("rests_on_it", queryset=published_instruments()),
-        Prefetch("children", queryset=published_instruments()),
-        Prefetch("related", queryset=published_instruments()),
+    queryset = (
+        published_instruments()
+        .select_related("parent")
+        .prefetch_related(
+            Prefetch(
+                "participations", queryset=Participation.objects.select_related("institution")
+            ),
+            "target_groups__parent",
+            "places",
+            "key_figures",
+            Prefetch("legal_basis", queryset=published_instruments()),
+            Prefetch("rests_on_it", queryset=published_instruments()),
+            Prefetch("children", queryset=published_instruments()),
+            Prefetch("related", queryset=published_instruments()),
+        )
     )
 
     def get_context_data(self, **kwargs):
