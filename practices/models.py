@@ -11,11 +11,13 @@ from programs.models import (
     PublicationStatus,
     PublishableModel,
     PublishableQuerySet,
+    SearchableModel,
+    SearchableQuerySet,
     TimeStampedModel,
 )
 
 
-class ThematicAreaQuerySet(models.QuerySet):
+class ThematicAreaQuerySet(SearchableQuerySet):
     def get_by_natural_key(self, number):
         return self.get(number=number)
 
@@ -40,7 +42,7 @@ class PracticeQuerySet(PublishableQuerySet):
         return self.prefetch_related(Prefetch("instruments", queryset=instruments))
 
 
-class ThematicArea(TimeStampedModel):
+class ThematicArea(SearchableModel, TimeStampedModel):
     number = models.PositiveSmallIntegerField(
         _("número"), unique=True, help_text=_("Del 1 al 6, como en la resolución.")
     )
@@ -74,11 +76,14 @@ class ThematicArea(TimeStampedModel):
     def get_absolute_url(self):
         return reverse("practices:area", kwargs={"slug": self.slug})
 
+    def search_document(self):
+        return (self.title, self.resolution_text, "")
+
     def natural_key(self):
         return (self.number,)
 
 
-class Practice(PublishableModel):
+class Practice(SearchableModel, PublishableModel):
     area = models.ForeignKey(
         ThematicArea,
         verbose_name=_("área temática"),
@@ -125,6 +130,9 @@ class Practice(PublishableModel):
 
     def get_absolute_url(self):
         return reverse("practices:practice", kwargs={"slug": self.slug})
+
+    def search_document(self):
+        return (self.title, self.summary, self.body)
 
     def natural_key(self):
         return (self.slug,)

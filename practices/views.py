@@ -2,11 +2,14 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.views.generic import DetailView
 
-from programs.models import Instrument, KeyFigure, TargetGroup
+from programs.models import Institution, Instrument, KeyFigure, TargetGroup
+from programs.search import ranked
+from programs.views import catalogue_context
 
 from .models import Practice, ThematicArea
 
 RECENT = 6
+HITS = 5
 
 
 def home(request):
@@ -19,6 +22,24 @@ def home(request):
         "recent": recent,
     }
     return render(request, "practices/home.html", context)
+
+
+def catalogue(request):
+    """The catalogue of instruments; a search adds, above the results, the practices,
+    areas, institutions and target groups it matches."""
+    context = catalogue_context(request, Instrument.objects.published())
+    query = context["search"]
+    if query:
+        context["hits"] = [
+            (label, list(ranked(queryset.search(query))[:HITS]))
+            for label, queryset in (
+                (Practice._meta.verbose_name_plural, Practice.objects.published()),
+                (ThematicArea._meta.verbose_name_plural, ThematicArea.objects.all()),
+                (Institution._meta.verbose_name_plural, Institution.objects.all()),
+                (TargetGroup._meta.verbose_name_plural, TargetGroup.objects.all()),
+            )
+        ]
+    return render(request, "practices/catalogue.html", context)
 
 
 class ThematicAreaDetailView(DetailView):

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Institution, Instrument, KeyFigure, Participation, Place, TargetGroup
+from .models import (
+    Institution,
+    Instrument,
+    KeyFigure,
+    Participation,
+    Place,
+    Synonym,
+    TargetGroup,
+)
 
 TIMESTAMPS = ("created_at", "updated_at")
 SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
@@ -110,3 +118,10 @@ class ParticipationAdmin(admin.ModelAdmin):
     list_filter = ("role", "institution")
     search_fields = ("instrument__name", "institution__name", "institution__acronym")
     autocomplete_fields = ("instrument", "institution")
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    list_display = ("terms", "updated_at")
+    search_fields = ("terms",)
+    readonly_fields = TIMESTAMPS

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 import django_filters
 from django import forms
 from django.db.models import Count, F, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .models import (
     Institution,
     Instrument,
@@ -62,7 +64,7 @@ class YearFilter(django_filters.NumberFilter):
 
 
 class InstrumentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Palabras"), method="filter_words", max_length=200)
+    q = django_filters.CharFilter(label=_("Búsqueda"), method="filter_search", max_length=200)
     area = django_filters.MultipleChoiceFilter(
         label=_("Área temática"), choices=AREA_NUMBERS, method="filter_areas"
     )
@@ -94,6 +96,7 @@ class InstrumentFilter(django_filters.FilterSet):
     orden = django_filters.ChoiceFilter(
         label=_("Ordenar por"),
         choices=[
+            ("relevancia", _("relevancia")),
             ("nombre", _("nombre (A–Z)")),
             ("-nombre", _("nombre (Z–A)")),
             ("-fecha", _("fecha (más recientes primero)")),
@@ -109,15 +112,22 @@ class InstrumentFilter(django_filters.FilterSet):
 
     # Filters -----------------------------------------------------------------
 
-    def filter_words(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(acronym__icontains=word)
-                | Q(summary__icontains=word)
-                | Q(description__icontains=word)
-            )
-        return queryset
+    @cached_property
+    def search_query(self):
+        """The words searched for, parsed once (see programs/search.py)."""
+        self.errors  # noqa: B018 - validates the form, filling cleaned_data
+        return search.parse(self.form.cleaned_data.get("q") or "")
+
+    @property
+    def qs(self):
+        """The results; when searching, by relevance unless another order is asked for."""
+        results = super().qs
+        if self.search_query and self.form.cleaned_data.get("orden") in (None, "", "relevancia"):
+            results = search.ranked(results)
+        return results
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(self.search_query)
 
     def filter_areas(self, queryset, name, value):
         return queryset.in_areas(value) if value else queryset
@@ -141,6 +151,8 @@ class InstrumentFilter(django_filters.FilterSet):
         return queryset.active_between(last_year=value)
 
     def sort(self, queryset, name, value):
+        if value == "relevancia":
+            return queryset  # `qs` orders search results by relevance
         descending = value.startswith("-")
         if value.lstrip("-") == "fecha":
             date = (

@@ -11,6 +11,7 @@ and `citation` names any other public source used.
 
 import calendar
 import datetime
+import re
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+from . import search
 
 # Enumeration codes that appear in public URLs (kind, status, role…) are
 # Spanish, like the site; purely internal ones are English.
@@ -309,7 +312,14 @@ def in_subtrees(parent_field, roots):
     return condition
 
 
-class SlugQuerySet(models.QuerySet):
+class SearchableQuerySet(models.QuerySet):
+    def search(self, query):
+        """Records matching `query` (a parsed `search.Query`), annotated with their
+        relevance; see programs/search.py."""
+        return search.search(self, query)
+
+
+class SlugQuerySet(SearchableQuerySet):
     """Records whose natural key, in fixtures and URLs, is their slug."""
 
     def get_by_natural_key(self, slug):
@@ -376,6 +386,46 @@ class InstrumentQuerySet(PublishableQuerySet):
         return queryset
 
 
+class SearchableModel(models.Model):
+    """A record the site's search finds. Its analyzed text (see programs/search.py) is
+    refreshed on every save, so admin edits are searchable at once; loaddata skips save(),
+    which is why loading ends with `rebuild_search_index`."""
+
+    search_a = models.TextField(editable=False, blank=True)
+    search_b = models.TextField(editable=False, blank=True)
+    search_c = models.TextField(editable=False, blank=True)
+    search_key = models.CharField(editable=False, blank=True, max_length=300)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        texts = self.refresh_search_fields()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "search_a",
+                "search_b",
+                "search_c",
+                "search_key",
+            }
+        super().save(*args, **kwargs)
+        SearchTerm.objects.add_words(" ".join(texts))
+
+    def search_document(self):
+        """The record's text by weight: (its name, its summary, its body)."""
+        raise NotImplementedError
+
+    def refresh_search_fields(self):
+        heading, summary, body = self.search_document()
+        heading_and_acronym = f"{heading} {getattr(self, 'acronym', '')}"
+        self.search_a = search.analyze(heading_and_acronym)
+        self.search_b = search.analyze(summary)
+        self.search_c = search.analyze(body)
+        self.search_key = search.normalize(heading)[:300]
+        return (heading_and_acronym, summary, body)
+
+
 class PublishableModel(SourcedModel):
     """A record the public sees only once an editor publishes it."""
 
@@ -440,7 +490,7 @@ class Place(SourcedModel):
         return (self.code,)
 
 
-class Institution(SourcedModel):
+class Institution(SearchableModel, SourcedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -480,6 +530,9 @@ class Institution(SourcedModel):
     def get_absolute_url(self):
         return reverse("programs:institution", kwargs={"slug": self.slug})
 
+    def search_document(self):
+        return (self.name, self.description, "")
+
     def natural_key(self):
         return (self.slug,)
 
@@ -505,7 +558,7 @@ class TargetGroupQuerySet(SlugQuerySet):
         return groups
 
 
-class TargetGroup(SourcedModel):
+class TargetGroup(SearchableModel, SourcedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -542,6 +595,9 @@ class TargetGroup(SourcedModel):
     def get_absolute_url(self):
         return reverse("programs:target_group", kwargs={"slug": self.slug})
 
+    def search_document(self):
+        return (self.name, self.description, "")
+
     def natural_key(self):
         return (self.slug,)
 
@@ -560,7 +616,7 @@ class TargetGroup(SourcedModel):
             )
 
 
-class Instrument(PublishableModel, DateRangeModel):
+class Instrument(SearchableModel, PublishableModel, DateRangeModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=300)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -639,6 +695,9 @@ class Instrument(PublishableModel, DateRangeModel):
 
     def natural_key(self):
         return (self.slug,)
+
+    def search_document(self):
+        return (self.name, self.summary, self.description)
 
     @property
     def areas(self):
@@ -770,3 +829,79 @@ class KeyFigure(TimeStampedModel, DateRangeModel):
         return (self.instrument.slug, self.slug)
 
     natural_key.dependencies = ["programs.instrument"]
+
+
+class SynonymQuerySet(models.QuerySet):
+    def get_by_natural_key(self, terms):
+        return self.get(terms=terms)
+
+
+class Synonym(TimeStampedModel):
+    """Words or phrases a reader may type for the same thing. Search treats every one of
+    them as any of the others."""
+
+    terms = models.TextField(
+        _("términos equivalentes"),
+        help_text=_(
+            "Palabras o frases separadas por comas, p. ej.: retornados, repatriados, migrantes "
+            "de retorno. Puede incluir palabras en inglés (children, trafficking) para lectores "
+            "que no escriben en español."
+        ),
+    )
+
+    objects = SynonymQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sinónimo")
+        verbose_name_plural = _("sinónimos")
+        ordering = ["terms"]
+
+    def __str__(self):
+        return self.terms
+
+    def phrases(self):
+        """Each equivalent, analyzed: a tuple of terms."""
+        return [
+            tuple(search.analyze(term).split()) for term in self.terms.split(",") if term.strip()
+        ]
+
+    def natural_key(self):
+        return (self.terms,)
+
+
+class SearchTermManager(models.Manager):
+    def add_words(self, text):
+        """Record the words of `text` in the vocabulary that typo tolerance and "did you
+        mean" draw on (a word already there is left alone)."""
+        found = {}
+        for token in re.findall(r"\w+", text):
+            word = search.normalize(token)
+            if word.isalpha() and word not in search.STOP_WORDS and len(word) > 2:
+                found.setdefault(word, token.casefold())
+        self.bulk_create(
+            [
+                SearchTerm(word=word, display=display, stem=search.stem(word), length=len(word))
+                for word, display in found.items()
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+
+
+class SearchTerm(models.Model):
+    """One word of the search vocabulary, as indexed."""
+
+    word = models.CharField(max_length=100, unique=True, help_text="Normalized: ninos")
+    display = models.CharField(max_length=100, help_text="As written: niños")
+    stem = models.CharField(max_length=100, db_index=True)
+    length = models.PositiveSmallIntegerField(db_index=True)
+
+    objects = SearchTermManager()
+
+    class Meta:
+        verbose_name = _("término de búsqueda")
+        verbose_name_plural = _("vocabulario de búsqueda")
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.display

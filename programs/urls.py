@@ -5,7 +5,6 @@ from . import views
 app_name = "programs"
 
 urlpatterns = [
-    path("instrumentos/", views.instrument_list, name="instrument_list"),
     path("instrumentos/<slug:slug>/", views.InstrumentDetailView.as_view(), name="instrument"),
     path("grupos/", views.target_group_list, name="target_group_list"),
     path("grupos/<slug:slug>/", views.target_group_detail, name="target_group"),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from . import search
 from .filters import InstrumentFilter
 from .models import (
     Institution,
@@ -38,18 +39,17 @@ def catalogue_context(request, queryset):
     filterset = InstrumentFilter(request.GET, queryset=queryset)
     page = paginate(request, filterset.qs.prefetch_related("target_groups", "practices__area"))
     facets = filterset.facets()
+    query = filterset.search_query
+    empty = not page.paginator.count
     return {
         "filterset": filterset,
         "page": page,
         "facets": facets,
         "chips": filterset.chips(facets),
-        "loosen": filterset.loosening() if not page.paginator.count else [],
+        "loosen": filterset.loosening() if empty else [],
+        "search": query,
+        "suggestion": search.suggestion(query) if empty and query else "",
     }
-
-
-def instrument_list(request):
-    context = catalogue_context(request, published_instruments())
-    return render(request, "programs/instrument_list.html", context)
 
 
 class InstrumentDetailView(DetailView):

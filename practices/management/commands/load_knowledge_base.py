@@ -12,6 +12,7 @@ FIXTURES = [
     "instruments",
     "thematic_areas",
     "practices",
+    "synonyms",
 ]
 APPS = ["programs", "practices"]
 
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
                     ) from error
+        call_command("rebuild_search_index", verbosity=0)
         if verbosity:
             counts = ", ".join(
                 f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in models

@@ -1,0 +1,427 @@
+"""Spanish-aware search, with the same matching rules on SQLite and PostgreSQL.
+
+One analyzer turns text into terms: casefold, strip accents ("niños" → "ninos"), drop
+stop words, Spanish Snowball stems ("ninos", "ninas" → "nin"). A record is analyzed
+when it is saved, into three weighted columns:
+
+    search_a  name and acronym       (weight A, the heaviest)
+    search_b  summary                 (weight B)
+    search_c  description or body     (weight C)
+
+A query is analyzed the same way; each of its words becomes a *concept*: the word
+itself (as a prefix, so "migra" finds "migración"), its synonyms (the editors' list,
+and every acronym with the name it stands for, both ways), and, for a word of five or
+more letters the index does not know, the indexed words one typo away. A record
+matches when it matches every concept; a quoted phrase must appear as a phrase.
+
+The one vendor branch: PostgreSQL matches with `to_tsvector('simple', …) @@
+to_tsquery(…)` over the analyzed columns, through a GIN index, and ranks by `ts_rank`;
+SQLite matches the same terms with LIKE and ranks by the heaviest column each concept
+matched. Both put an exact name or acronym match first. Typo candidates come from the
+`SearchTerm` vocabulary table on both databases, so the same query widens the same way.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Concat
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+MAX_QUERY_WORDS = 12
+TYPO_MIN_LENGTH = 5
+PREFIX_MIN_LENGTH = 4
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "al",
+        "ante",
+        "con",
+        "contra",
+        "de",
+        "del",
+        "desde",
+        "e",
+        "el",
+        "en",
+        "entre",
+        "hacia",
+        "hasta",
+        "la",
+        "las",
+        "le",
+        "les",
+        "lo",
+        "los",
+        "o",
+        "para",
+        "por",
+        "que",
+        "se",
+        "sin",
+        "sobre",
+        "su",
+        "sus",
+        "u",
+        "un",
+        "una",
+        "unas",
+        "unos",
+        "y",
+        "ya",
+        "como",
+        "mas",
+        "pero",
+        "sus",
+        "the",
+        "of",
+        "and",
+        "for",
+        "to",
+        "in",
+        "on",
+    ]
+)
+
+_stemmer = snowballstemmer.stemmer("spanish")
+_WORD = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"\w+|\W+")
+
+
+def normalize(text):
+    """Casefolded, without accents or diacritics: "Niños" → "ninos"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=50_000)
+def stem(word):
+    """The Spanish stem of a normalized word; numbers and short words stay whole."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    return _stemmer.stemWord(word)
+
+
+def words(text):
+    """The normalized words of `text`, stop words left out."""
+    return [word for word in _WORD.findall(normalize(text)) if word not in STOP_WORDS]
+
+
+def analyze(text):
+    """The terms of `text`, space-separated, as stored and matched."""
+    return " ".join(stem(word) for word in words(text))
+
+
+# Queries ---------------------------------------------------------------------
+
+
+@dataclass
+class Concept:
+    """One thing the query asks for: any of its alternatives will do."""
+
+    phrases: set = field(default_factory=set)  # tuples of terms, matched as phrases
+    prefixes: set = field(default_factory=set)  # single terms matched as prefixes
+
+
+@dataclass
+class Query:
+    text: str
+    concepts: list = field(default_factory=list)
+    exact_key: str = ""  # the whole query, normalized, to find an exact name
+
+    def __bool__(self):
+        return bool(self.concepts)
+
+    @property
+    def terms(self):
+        """Every term a match may show, for highlighting."""
+        found = set()
+        for concept in self.concepts:
+            for phrase in concept.phrases:
+                found.update(phrase)
+            found.update(concept.prefixes)
+        return found
+
+
+def synonym_groups():
+    """Groups of equivalent phrases, each phrase a tuple of terms: the editors' synonyms
+    and every acronym with the name it stands for."""
+    from .models import Institution, Instrument, Synonym, TargetGroup
+
+    groups = [
+        [phrase for phrase in synonym.phrases() if phrase] for synonym in Synonym.objects.all()
+    ]
+    for model in (Instrument, Institution, TargetGroup):
+        for acronym, name in model.objects.exclude(acronym="").values_list("acronym", "name"):
+            groups.append([tuple(analyze(acronym).split()), tuple(analyze(name).split())])
+    return [[phrase for phrase in group if phrase] for group in groups]
+
+
+def known_terms(terms):
+    """Which of `terms` the index holds."""
+    from .models import SearchTerm
+
+    return set(SearchTerm.objects.filter(stem__in=terms).values_list("stem", flat=True))
+
+
+def one_typo_away(word, candidates):
+    return [other for other in candidates if edit_distance(word, other) <= 1]
+
+
+def edit_distance(first, second, limit=2):
+    """Optimal string alignment distance (a swap of two letters counts as one typo),
+    stopping early once it exceeds `limit`."""
+    if abs(len(first) - len(second)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        current = [i]
+        for j, b in enumerate(second, 1):
+            cost = 0 if a == b else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def typo_candidates(words_):
+    """Indexed words one typo away from each unknown word of five letters or more."""
+    from .models import SearchTerm
+
+    long_words = [word for word in words_ if len(word) >= TYPO_MIN_LENGTH]
+    if not long_words:
+        return {}
+    lengths = {
+        length for word in long_words for length in (len(word) - 1, len(word), len(word) + 1)
+    }
+    vocabulary = SearchTerm.objects.filter(length__in=lengths).values_list("word", "stem")
+    by_word = dict(vocabulary)
+    return {word: {by_word[other] for other in one_typo_away(word, by_word)} for word in long_words}
+
+
+def parse(text):
+    """The query `text` as concepts. Quoted text is one phrase; the rest, word by word,
+    with synonyms matched longest first."""
+    text = (text or "").strip()
+    query = Query(text=text, exact_key=normalize(text))
+    quoted = re.findall(r'"([^"]+)"', text)
+    loose = words(re.sub(r'"[^"]*"', " ", text))[:MAX_QUERY_WORDS]
+    for phrase in quoted:
+        terms = tuple(analyze(phrase).split())
+        if terms:
+            query.concepts.append(Concept(phrases={terms}))
+    if not loose:
+        return query
+
+    groups = synonym_groups()
+    terms = [stem(word) for word in loose]
+    known = known_terms(terms)
+    typos = typo_candidates(
+        [word for word, term in zip(loose, terms, strict=True) if term not in known]
+    )
+    position = 0
+    while position < len(terms):
+        concept, used = _synonym_concept(terms, position, groups)
+        if concept is None:
+            word, term = loose[position], terms[position]
+            concept = Concept(phrases={(term,)})
+            if len(term) >= PREFIX_MIN_LENGTH:
+                concept.prefixes.add(term)
+            for group in groups:
+                if (term,) in group:
+                    concept.phrases.update(group)
+            concept.phrases.update((typo,) for typo in typos.get(word, ()))
+            used = 1
+        query.concepts.append(concept)
+        position += used
+    return query
+
+
+def _synonym_concept(terms, position, groups):
+    """The concept of the longest multi-word synonym phrase that starts at `position`."""
+    best = None
+    for group in groups:
+        for phrase in group:
+            starts_here = tuple(terms[position : position + len(phrase)]) == phrase
+            longer = best is None or len(phrase) > len(best[1])
+            if len(phrase) > 1 and starts_here and longer:
+                best = (group, phrase)
+    if best is None:
+        return None, 0
+    group, phrase = best
+    return Concept(phrases=set(group)), len(phrase)
+
+
+# Matching and ranking ---------------------------------------------------------
+
+
+def search(queryset, query):
+    """`queryset` narrowed to what matches `query`, annotated with `search_exact` (1 for an
+    exact name or acronym) and `search_rank` (higher is better)."""
+    if not query:
+        return queryset
+    exact_match = Q(search_key=query.exact_key)
+    if any(field.name == "acronym" for field in queryset.model._meta.fields):
+        exact_match |= Q(acronym__iexact=query.text)
+    exact = Case(When(exact_match, then=Value(1)), default=Value(0), output_field=IntegerField())
+    if connection.vendor == "postgresql":
+        return _postgresql(queryset, query).annotate(search_exact=exact)
+    return _like(queryset, query).annotate(search_exact=exact)
+
+
+def ranked(queryset):
+    return queryset.order_by("-search_exact", "-search_rank", *queryset.model._meta.ordering)
+
+
+def document_vector():
+    """The weighted vector the GIN index is built on; queries must use this same one."""
+    return (
+        SearchVector("search_a", weight="A", config="simple")
+        + SearchVector("search_b", weight="B", config="simple")
+        + SearchVector("search_c", weight="C", config="simple")
+    )
+
+
+def _tsquery(query):
+    def alternative(phrase):
+        return " <-> ".join(phrase)
+
+    clauses = []
+    for concept in query.concepts:
+        options = [alternative(phrase) for phrase in concept.phrases]
+        options += [f"{term}:*" for term in concept.prefixes]
+        clauses.append("(" + " | ".join(sorted(options)) + ")")
+    return " & ".join(clauses)
+
+
+def _postgresql(queryset, query):
+    tsquery = SearchQuery(_tsquery(query), search_type="raw", config="simple")
+    return (
+        queryset.annotate(search_vector=document_vector())
+        .filter(search_vector=tsquery)
+        .annotate(search_rank=SearchRank(F("search_vector"), tsquery))
+    )
+
+
+def _like(queryset, query):
+    def matches(column, concept):
+        condition = Q()
+        for phrase in concept.phrases:
+            condition |= Q(**{f"{column}__contains": " " + " ".join(phrase) + " "})
+        for term in concept.prefixes:
+            condition |= Q(**{f"{column}__contains": " " + term})
+        return condition
+
+    def padded(*columns):
+        parts = [Value(" ")]
+        for column in columns:
+            parts += [column, Value(" ")]
+        return Concat(*parts, output_field=TextField())
+
+    queryset = queryset.annotate(
+        _search_a=padded("search_a"),
+        _search_b=padded("search_b"),
+        _search_c=padded("search_c"),
+        _search_all=padded("search_a", "search_b", "search_c"),
+    )
+    rank = Value(0)
+    for concept in query.concepts:
+        queryset = queryset.filter(matches("_search_all", concept))
+        rank = rank + Case(
+            When(matches("_search_a", concept), then=Value(3)),
+            When(matches("_search_b", concept), then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    return queryset.annotate(search_rank=rank)
+
+
+# Suggestions and highlighting ----------------------------------------------------
+
+
+def suggestion(query):
+    """A corrected query ("¿Quiso decir …?") from the indexed words closest to each word
+    the index does not know, or "" when there is nothing to correct."""
+    from .models import SearchTerm
+
+    original = words(query.text)
+    terms = [stem(word) for word in original]
+    known = known_terms(terms)
+    corrected, changed = [], False
+    for word, term in zip(original, terms, strict=True):
+        if term in known or len(word) < 3:
+            corrected.append(word)
+            continue
+        lengths = range(len(word) - 2, len(word) + 3)
+        vocabulary = SearchTerm.objects.filter(length__in=lengths).values_list("word", "display")
+        close = sorted(
+            (edit_distance(word, other), other, display) for other, display in vocabulary
+        )
+        if close and close[0][0] <= 2:
+            corrected.append(close[0][2])
+            changed = True
+        else:
+            corrected.append(word)
+    return " ".join(corrected) if changed else ""
+
+
+def highlight(text, terms):
+    """`text` escaped, with the words whose terms are in `terms` (or start with one of
+    them) wrapped in <mark>."""
+    if not terms:
+        return escape(text)
+    out = []
+    for token in _TOKEN.findall(text):
+        term = stem(normalize(token)) if token[0].isalnum() else None
+        if term and any(
+            term == t or (len(t) >= PREFIX_MIN_LENGTH and term.startswith(t)) for t in terms
+        ):
+            out.append(f"<mark>{escape(token)}</mark>")
+        else:
+            out.append(escape(token))
+    return mark_safe("".join(out))
+
+
+def snippet(text, terms, width=220):
+    """The sentence of `text` with the most matches, trimmed to about `width` characters,
+    highlighted."""
+    sentences = re.split(r"(?<=[.;:])\s+|\n+", text)
+    best = max(
+        sentences,
+        key=lambda sentence: sum(1 for word in words(sentence) if stem(word) in terms),
+        default="",
+    )
+    if len(best) > width:
+        best = best[:width].rsplit(" ", 1)[0] + "…"
+    return highlight(best, terms)
+
+
+def index_operation(app_label, model_name, index_name):
+    """A migration operation creating the GIN index of `document_vector()` on PostgreSQL
+    (SQLite matches the same columns with LIKE and needs none)."""
+    from django.contrib.postgres.indexes import GinIndex
+    from django.db import migrations
+
+    def index(apps):
+        return apps.get_model(app_label, model_name), GinIndex(document_vector(), name=index_name)
+
+    def create(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.add_index(*index(apps))
+
+    def drop(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.remove_index(*index(apps))
+
+    return migrations.RunPython(create, drop)
