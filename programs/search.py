@@ -150,17 +150,20 @@ class Query:
         return found
 
 
-def synonym_groups():
-    """Groups of equivalent phrases, each phrase a tuple of terms: the editors' synonyms
-    and every acronym with the name it stands for."""
+def synonym_groups(query_words, text):
+    """Groups of equivalent phrases, each phrase a tuple of terms: the editors' synonyms,
+    and each acronym with the name it stands for, for the acronyms and names the query
+    uses (so the cost does not grow with the number of records)."""
     from .models import Institution, Instrument, Synonym, TargetGroup
 
-    groups = [
-        [phrase for phrase in synonym.phrases() if phrase] for synonym in Synonym.objects.all()
-    ]
+    groups = [synonym.phrases() for synonym in Synonym.objects.all()]
+    asked = Q(acronym__iexact=text) | Q(search_key=normalize(text))
+    for word in query_words:
+        asked |= Q(acronym__iexact=word)
     for model in (Instrument, Institution, TargetGroup):
-        for acronym, name in model.objects.exclude(acronym="").values_list("acronym", "name"):
-            groups.append([tuple(analyze(acronym).split()), tuple(analyze(name).split())])
+        for acronym, name in model.objects.filter(asked).values_list("acronym", "name"):
+            if acronym:
+                groups.append([tuple(analyze(acronym).split()), tuple(analyze(name).split())])
     return [[phrase for phrase in group if phrase] for group in groups]
 
 
@@ -224,7 +227,7 @@ def parse(text):
     if not loose:
         return query
 
-    groups = synonym_groups()
+    groups = synonym_groups(loose, text)
     terms = [stem(word) for word in loose]
     known = known_terms(terms)
     typos = typo_candidates(
