@@ -34,6 +34,9 @@ from django.db.models.functions import Concat
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+# The models are imported inside the functions that need them: programs.models imports
+# this module to analyze records as they are saved.
+
 MAX_QUERY_WORDS = 12
 TYPO_MIN_LENGTH = 5
 PREFIX_MIN_LENGTH = 4
