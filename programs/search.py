@@ -131,6 +131,7 @@ class Concept:
 
     phrases: set = field(default_factory=set)  # tuples of terms, matched as phrases
     prefixes: set = field(default_factory=set)  # single terms matched as prefixes
+    bags: set = field(default_factory=set)  # tuples of terms, all present in any order
 
 
 @dataclass
@@ -150,6 +151,8 @@ class Query:
             for phrase in concept.phrases:
                 found.update(phrase)
             found.update(concept.prefixes)
+            for bag in concept.bags:
+                found.update(bag)
         return found
 
 
@@ -247,7 +250,11 @@ def parse(text):
             for group in groups:
                 if (term,) in group:
                     concept.phrases.update(group)
-            concept.phrases.update((typo,) for typo in typos.get(word, ()))
+            for typo in typos.get(word, ()):
+                concept.phrases.add((typo,))
+                for group in groups:
+                    if (typo,) in group:
+                        concept.phrases.update(group)
             used = 1
         query.concepts.append(concept)
         position += used
@@ -266,7 +273,8 @@ def _synonym_concept(terms, position, groups):
     if best is None:
         return None, 0
     group, phrase = best
-    return Concept(phrases=set(group)), len(phrase)
+    # The words typed also count when they are apart ("trabajadores del sector agrícola").
+    return Concept(phrases=set(group), bags={phrase}), len(phrase)
 
 
 # Matching and ranking ---------------------------------------------------------
@@ -307,6 +315,7 @@ def _tsquery(query):
     for concept in query.concepts:
         options = [alternative(phrase) for phrase in concept.phrases]
         options += [f"{term}:*" for term in concept.prefixes]
+        options += ["(" + " & ".join(bag) + ")" for bag in concept.bags]
         clauses.append("(" + " | ".join(sorted(options)) + ")")
     return " & ".join(clauses)
 
@@ -327,6 +336,11 @@ def _like(queryset, query):
             condition |= Q(**{f"{column}__contains": " " + " ".join(phrase) + " "})
         for term in concept.prefixes:
             condition |= Q(**{f"{column}__contains": " " + term})
+        for bag in concept.bags:
+            every = Q()
+            for term in bag:
+                every &= Q(**{f"{column}__contains": " " + term + " "})
+            condition |= every
         return condition
 
     def padded(*columns):
