@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programs.admin import SOURCES, TIMESTAMPS
+from programs.admin import SOURCES, TIMESTAMPS, SiteSearchMixin
 
 from .models import Practice, ThematicArea
 
 
 @admin.register(ThematicArea)
-class ThematicAreaAdmin(admin.ModelAdmin):
+class ThematicAreaAdmin(SiteSearchMixin, admin.ModelAdmin):
     list_display = ("number", "title")
     search_fields = ("title", "resolution_text")
     prepopulated_fields = {"slug": ("title",)}
@@ -15,7 +15,7 @@ class ThematicAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(admin.ModelAdmin):
+class PracticeAdmin(SiteSearchMixin, admin.ModelAdmin):
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")

@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .models import (
     Institution,
     Instrument,
@@ -15,8 +18,37 @@ TIMESTAMPS = ("created_at", "updated_at")
 SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
 
 
+class SiteSearchMixin:
+    """The changelist's search box uses the site's search (accents, stems, synonyms,
+    typos). Autocomplete widgets keep Django's own, which suits half-typed words."""
+
+    def get_search_results(self, request, queryset, search_term):
+        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            return super().get_search_results(request, queryset, search_term)
+        query = search.parse(search_term)
+        if not query:
+            return queryset, False
+        return queryset.search(query), False
+
+
+class DependentsProtectedMixin:
+    """Deleting is refused, naming them, while other records still point here through
+    the many-to-many links in `protected_relations` (foreign keys already protect)."""
+
+    protected_relations = ()
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            for relation in self.protected_relations:
+                for other in getattr(obj, relation).all():
+                    protected.append(f"{capfirst(other._meta.verbose_name)}: {other}")
+        return deleted, counts, perms_needed, protected
+
+
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(DependentsProtectedMixin, admin.ModelAdmin):
+    protected_relations = ("instruments",)
     list_display = ("name", "code", "kind", "country")
     list_filter = ("kind",)
     search_fields = ("name", "code")
@@ -25,7 +57,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(SiteSearchMixin, admin.ModelAdmin):
     list_display = ("name", "acronym", "kind", "country")
     list_filter = ("kind", "country")
     search_fields = ("name", "acronym")
@@ -40,7 +72,8 @@ class InstitutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TargetGroup)
-class TargetGroupAdmin(admin.ModelAdmin):
+class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, admin.ModelAdmin):
+    protected_relations = ("instruments",)
     list_display = ("name", "parent")
     list_filter = ("parent",)
     search_fields = ("name",)
@@ -74,8 +107,22 @@ class KeyFigureInline(admin.StackedInline):
     )
 
 
+class InstrumentForm(forms.ModelForm):
+    # The admin builds the form's fields from the fieldsets below.
+
+    def clean_legal_basis(self):
+        laws = self.cleaned_data["legal_basis"]
+        if self.instance.pk and laws.filter(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Un instrumento no puede ser su propio fundamento legal.")
+            )
+        return laws
+
+
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(SiteSearchMixin, DependentsProtectedMixin, admin.ModelAdmin):
+    form = InstrumentForm
+    protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")
     list_filter = ("kind", "publication_status", "target_groups", "practices__area")
     search_fields = ("name", "acronym", "summary")

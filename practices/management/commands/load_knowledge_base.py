@@ -1,35 +1,8 @@
-from django.apps import apps
 from django.core.management import BaseCommand, CommandError, call_command
-from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-# Fixture files in fixtures/, in the order their records depend on each other.
-FIXTURES = [
-    "places",
-    "institutions",
-    "target_groups",
-    "instruments",
-    "thematic_areas",
-    "practices",
-    "synonyms",
-]
-APPS = ["programs", "practices"]
-
-
-def knowledge_base_models(include_auto_created=False):
-    for label in APPS:
-        yield from apps.get_app_config(label).get_models(include_auto_created=include_auto_created)
-
-
-def empty_knowledge_base():
-    """Delete every knowledge-base row at once, as `flush` does, so that protected
-    and self-referencing foreign keys need no particular order."""
-    tables = [model._meta.db_table for model in knowledge_base_models(include_auto_created=True)]
-    # PostgreSQL refuses to TRUNCATE while foreign-key checks deferred by earlier writes in
-    # the same transaction are pending; checking the constraints now settles them.
-    connection.check_constraints()
-    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
+from practices.knowledge_base import FIXTURES, empty_knowledge_base, knowledge_base_models
 
 
 class Command(BaseCommand):

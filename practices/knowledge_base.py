@@ -1,0 +1,34 @@
+"""The knowledge base as files: which fixture in fixtures/ holds which records.
+
+Files load in this order, each one's records depending only on earlier files.
+"""
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
+
+FIXTURES = {
+    "places": ["programs.place"],
+    "institutions": ["programs.institution"],
+    "target_groups": ["programs.targetgroup"],
+    "instruments": ["programs.instrument", "programs.participation", "programs.keyfigure"],
+    "thematic_areas": ["practices.thematicarea"],
+    "practices": ["practices.practice"],
+    "synonyms": ["programs.synonym"],
+}
+APPS = ["programs", "practices"]
+
+
+def knowledge_base_models(include_auto_created=False):
+    for label in APPS:
+        yield from apps.get_app_config(label).get_models(include_auto_created=include_auto_created)
+
+
+def empty_knowledge_base():
+    """Delete every knowledge-base row at once, as `flush` does, so that protected
+    and self-referencing foreign keys need no particular order."""
+    tables = [model._meta.db_table for model in knowledge_base_models(include_auto_created=True)]
+    # PostgreSQL refuses to TRUNCATE while foreign-key checks deferred by earlier writes in
+    # the same transaction are pending; checking the constraints now settles them.
+    connection.check_constraints()
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables))
