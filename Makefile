@@ -11,6 +11,7 @@ MANAGE := $(BIN)/python manage.py
 run: export DJANGO_DEBUG ?= true
 run: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
+	$(MANAGE) setup_roles
 	$(MANAGE) load_knowledge_base --if-empty
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
@@ -23,6 +24,7 @@ test: $(VENV)/.dev
 reset-data: export DJANGO_DEBUG ?= true
 reset-data: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
+	$(MANAGE) setup_roles
 	$(MANAGE) load_knowledge_base --replace
 
 superuser: export DJANGO_DEBUG ?= true

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programs.admin import SOURCES, TIMESTAMPS, SiteSearchMixin
+from programs.admin import SOURCES, TIMESTAMPS, PublishingMixin, SiteSearchMixin
 
 from .models import Practice, ThematicArea
 
@@ -15,7 +15,7 @@ class ThematicAreaAdmin(SiteSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(SiteSearchMixin, admin.ModelAdmin):
+class PracticeAdmin(SiteSearchMixin, PublishingMixin, admin.ModelAdmin):
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")

@@ -10,6 +10,7 @@ from .models import (
     KeyFigure,
     Participation,
     Place,
+    PublicationStatus,
     Synonym,
     TargetGroup,
 )
@@ -29,6 +30,35 @@ class SiteSearchMixin:
         if not query:
             return queryset, False
         return queryset.search(query), False
+
+
+class PublishingMixin:
+    """Bulk publishing, and a published record deleted only by an administrator (an
+    editor unpublishes it first)."""
+
+    actions = ["publish", "unpublish"]
+
+    @admin.action(description=_("Publicar los seleccionados"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, PublicationStatus.PUBLISHED)
+
+    @admin.action(description=_("Volver a borrador los seleccionados"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, PublicationStatus.DRAFT)
+
+    def _set_status(self, request, queryset, status):
+        changed = 0
+        for record in queryset.exclude(publication_status=status):
+            record.publication_status = status
+            record.save(update_fields=["publication_status"])
+            changed += 1
+        self.message_user(request, _("%(count)s registros cambiados.") % {"count": changed})
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if obj is not None and obj.publication_status == PublicationStatus.PUBLISHED:
+            return allowed and request.user.is_superuser
+        return allowed
 
 
 class DependentsProtectedMixin:
@@ -120,7 +150,7 @@ class InstrumentForm(forms.ModelForm):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SiteSearchMixin, DependentsProtectedMixin, admin.ModelAdmin):
+class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, admin.ModelAdmin):
     form = InstrumentForm
     protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")

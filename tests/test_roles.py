@@ -1,0 +1,99 @@
+"""Who may do what in the admin: anonymous, staff without rights, editors, administrators."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.urls import reverse
+
+from programs.models import Instrument, PublicationStatus
+
+pytestmark = pytest.mark.usefixtures("knowledge_base")
+
+CHANGELIST = reverse("admin:programs_instrument_changelist")
+
+
+@pytest.fixture
+def editor(client):
+    call_command("setup_roles", verbosity=0)
+    user = User.objects.create_user("editora", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editores"))
+    client.force_login(user)
+    return client
+
+
+def lone_instrument(status):
+    """An instrument nothing else links to, so only the permission decides its deletion."""
+    return Instrument.objects.create(
+        slug=f"prueba-{status}",
+        name="Instrumento de prueba",
+        kind="programa",
+        summary="Prueba.",
+        source_quote="Prueba.",
+        publication_status=status,
+    )
+
+
+def delete(client, instrument):
+    url = reverse("admin:programs_instrument_delete", args=[instrument.pk])
+    return client.post(url, {"post": "yes"})
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_staff_without_rights_see_nothing(client):
+    client.force_login(User.objects.create_user("sin-permisos", password="x", is_staff=True))
+    assert client.get(CHANGELIST).status_code == 403
+
+
+def test_editors_add_and_change_content(editor):
+    law = Instrument.objects.get(acronym="LM")
+    assert editor.get(CHANGELIST).status_code == 200
+    assert editor.get(reverse("admin:programs_instrument_add")).status_code == 200
+    assert editor.get(reverse("admin:programs_instrument_change", args=[law.pk])).status_code == 200
+    assert editor.get(reverse("admin:practices_practice_changelist")).status_code == 200
+
+
+def test_editors_cannot_delete_published_records(editor):
+    instrument = lone_instrument(PublicationStatus.PUBLISHED)
+    assert delete(editor, instrument).status_code == 403
+    assert Instrument.objects.filter(pk=instrument.pk).exists()
+
+
+def test_editors_may_delete_drafts(editor):
+    instrument = lone_instrument(PublicationStatus.DRAFT)
+    assert delete(editor, instrument).status_code == 302
+    assert not Instrument.objects.filter(pk=instrument.pk).exists()
+
+
+def test_editors_do_not_manage_users(editor):
+    assert editor.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert editor.get(reverse("admin:auth_group_changelist")).status_code == 403
+
+
+def test_administrators_may_delete_published_records(admin_client):
+    instrument = lone_instrument(PublicationStatus.PUBLISHED)
+    assert delete(admin_client, instrument).status_code == 302
+    assert not Instrument.objects.filter(pk=instrument.pk).exists()
+
+
+def test_setup_roles_is_idempotent():
+    call_command("setup_roles", verbosity=0)
+    first = set(Group.objects.get(name="Editores").permissions.values_list("codename", flat=True))
+    call_command("setup_roles", verbosity=0)
+    again = set(Group.objects.get(name="Editores").permissions.values_list("codename", flat=True))
+    assert first == again
+    assert "delete_user" not in again and "change_user" not in again
+
+
+def test_editors_publish_and_unpublish_in_bulk(editor):
+    drafts = [lone_instrument(PublicationStatus.DRAFT)]
+    ids = [str(instrument.pk) for instrument in drafts]
+    editor.post(CHANGELIST, {"action": "publish", "_selected_action": ids})
+    assert Instrument.objects.get(pk=ids[0]).publication_status == PublicationStatus.PUBLISHED
+    assert editor.get(drafts[0].get_absolute_url()).status_code == 200
+    editor.post(CHANGELIST, {"action": "unpublish", "_selected_action": ids})
+    assert Instrument.objects.get(pk=ids[0]).publication_status == PublicationStatus.DRAFT
