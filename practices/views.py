@@ -70,8 +70,7 @@ class ThematicAreaDetailView(DetailView):
 
 
 class PracticeDetailView(DetailView):
-    queryset = (
-        Practice.objects.published()
-        .select_related("area")
-        .with_instruments(prefetch=("target_groups",))
-    )
+    queryset = Practice.objects.select_related("area").with_instruments(prefetch=("target_groups",))
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)

@@ -11,6 +11,7 @@ from .models import (
     Participation,
     Place,
     PublicationStatus,
+    Status,
     Synonym,
     TargetGroup,
 )
@@ -137,6 +138,19 @@ class KeyFigureInline(admin.StackedInline):
     )
 
 
+class CurrentStatusFilter(admin.SimpleListFilter):
+    title = _("estado")
+    parameter_name = "estado"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Status.values:
+            return queryset.with_any_status([self.value()])
+        return queryset
+
+
 class InstrumentForm(forms.ModelForm):
     # The admin builds the form's fields from the fieldsets below.
 
@@ -154,7 +168,13 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
     form = InstrumentForm
     protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")
-    list_filter = ("kind", "publication_status", "target_groups", "practices__area")
+    list_filter = (
+        "kind",
+        CurrentStatusFilter,
+        "publication_status",
+        "target_groups",
+        "practices__area",
+    )
     search_fields = ("name", "acronym", "summary")
     autocomplete_fields = ("parent", "legal_basis", "related", "target_groups", "places")
     prepopulated_fields = {"slug": ("name",)}

@@ -67,6 +67,7 @@ class Status(models.TextChoices):
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", _("borrador")
     PUBLISHED = "published", _("publicado")
+    ARCHIVED = "archived", _("archivado")
 
 
 class PlaceKind(models.TextChoices):
@@ -329,6 +330,11 @@ class SlugQuerySet(SearchableQuerySet):
 class PublishableQuerySet(SlugQuerySet):
     def published(self):
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """What `user` may open: everything for staff (drafts carry a banner), the
+        published records for everyone else."""
+        return self if user.is_staff else self.published()
 
 
 class InstrumentQuerySet(PublishableQuerySet):

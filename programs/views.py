@@ -53,22 +53,19 @@ def catalogue_context(request, queryset):
 
 
 class InstrumentDetailView(DetailView):
-    queryset = (
-        published_instruments()
-        .select_related("parent")
-        .prefetch_related(
-            Prefetch(
-                "participations", queryset=Participation.objects.select_related("institution")
-            ),
-            "target_groups__parent",
-            "places",
-            "key_figures",
-            Prefetch("legal_basis", queryset=published_instruments()),
-            Prefetch("rests_on_it", queryset=published_instruments()),
-            Prefetch("children", queryset=published_instruments()),
-            Prefetch("related", queryset=published_instruments()),
-        )
+    queryset = Instrument.objects.select_related("parent").prefetch_related(
+        Prefetch("participations", queryset=Participation.objects.select_related("institution")),
+        "target_groups__parent",
+        "places",
+        "key_figures",
+        Prefetch("legal_basis", queryset=published_instruments()),
+        Prefetch("rests_on_it", queryset=published_instruments()),
+        Prefetch("children", queryset=published_instruments()),
+        Prefetch("related", queryset=published_instruments()),
     )
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         instrument = self.object

@@ -97,3 +97,25 @@ def test_editors_publish_and_unpublish_in_bulk(editor):
     assert editor.get(drafts[0].get_absolute_url()).status_code == 200
     editor.post(CHANGELIST, {"action": "unpublish", "_selected_action": ids})
     assert Instrument.objects.get(pk=ids[0]).publication_status == PublicationStatus.DRAFT
+
+
+@pytest.mark.parametrize("status", [PublicationStatus.DRAFT, PublicationStatus.ARCHIVED])
+def test_unpublished_records_show_to_staff_with_a_banner_and_to_nobody_else(client, status):
+    instrument = lone_instrument(status)
+    assert client.get(instrument.get_absolute_url()).status_code == 404
+    client.force_login(User.objects.create_user("personal", password="x", is_staff=True))
+    page = client.get(instrument.get_absolute_url()).content.decode()
+    assert 'class="draft-banner"' in page
+    assert instrument.name in page
+
+
+def test_published_records_carry_no_banner(admin_client):
+    law = Instrument.objects.get(acronym="LM")
+    assert 'class="draft-banner"' not in admin_client.get(law.get_absolute_url()).content.decode()
+
+
+def test_admin_filters_instruments_by_current_status(admin_client):
+    response = admin_client.get(CHANGELIST, {"estado": "concluido"})
+    found = {instrument.acronym for instrument in response.context["cl"].result_list}
+    assert {"PTRM 2008", "PTRM 2015", "PTRM 2017"} <= found
+    assert "LM" not in found
