@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from programs.admin import SOURCES, TIMESTAMPS, PublishingMixin, SiteSearchMixin
 
@@ -7,7 +8,7 @@ from .models import Practice, ThematicArea
 
 
 @admin.register(ThematicArea)
-class ThematicAreaAdmin(SiteSearchMixin, admin.ModelAdmin):
+class ThematicAreaAdmin(SiteSearchMixin, SimpleHistoryAdmin):
     list_display = ("number", "title")
     search_fields = ("title", "resolution_text")
     prepopulated_fields = {"slug": ("title",)}
@@ -15,7 +16,7 @@ class ThematicAreaAdmin(SiteSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(SiteSearchMixin, PublishingMixin, admin.ModelAdmin):
+class PracticeAdmin(SiteSearchMixin, PublishingMixin, SimpleHistoryAdmin):
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")

@@ -5,8 +5,10 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from programs.models import (
+    SEARCH_COLUMNS,
     Instrument,
     PublicationStatus,
     PublishableModel,
@@ -57,6 +59,7 @@ class ThematicArea(SearchableModel, TimeStampedModel):
     )
 
     objects = ThematicAreaQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
 
     class Meta:
         verbose_name = _("área temática")
@@ -107,6 +110,7 @@ class Practice(SearchableModel, PublishableModel):
     )
 
     objects = PracticeQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
 
     class Meta:
         verbose_name = _("buena práctica")

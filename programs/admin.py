@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import search
 from .models import (
@@ -78,7 +79,7 @@ class DependentsProtectedMixin:
 
 
 @admin.register(Place)
-class PlaceAdmin(DependentsProtectedMixin, admin.ModelAdmin):
+class PlaceAdmin(DependentsProtectedMixin, SimpleHistoryAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "code", "kind", "country")
     list_filter = ("kind",)
@@ -88,7 +89,7 @@ class PlaceAdmin(DependentsProtectedMixin, admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SiteSearchMixin, admin.ModelAdmin):
+class InstitutionAdmin(SiteSearchMixin, SimpleHistoryAdmin):
     list_display = ("name", "acronym", "kind", "country")
     list_filter = ("kind", "country")
     search_fields = ("name", "acronym")
@@ -103,7 +104,7 @@ class InstitutionAdmin(SiteSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(TargetGroup)
-class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, admin.ModelAdmin):
+class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, SimpleHistoryAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "parent")
     list_filter = ("parent",)
@@ -164,7 +165,9 @@ class InstrumentForm(forms.ModelForm):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, admin.ModelAdmin):
+class InstrumentAdmin(
+    SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, SimpleHistoryAdmin
+):
     form = InstrumentForm
     protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")
@@ -202,7 +205,7 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(admin.ModelAdmin):
+class KeyFigureAdmin(SimpleHistoryAdmin):
     list_display = ("instrument", "value", "unit", "measure")
     search_fields = ("measure", "instrument__name", "instrument__acronym")
     autocomplete_fields = ("instrument",)
@@ -210,7 +213,7 @@ class KeyFigureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(admin.ModelAdmin):
+class ParticipationAdmin(SimpleHistoryAdmin):
     list_display = ("instrument", "institution", "role")
     list_filter = ("role", "institution")
     search_fields = ("instrument__name", "institution__name", "institution__acronym")
@@ -218,7 +221,7 @@ class ParticipationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Synonym)
-class SynonymAdmin(admin.ModelAdmin):
+class SynonymAdmin(SimpleHistoryAdmin):
     list_display = ("terms", "updated_at")
     search_fields = ("terms",)
     readonly_fields = TIMESTAMPS

@@ -21,8 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import search
+
+# Every change an editor makes is kept, with who and when, and can be reverted from the
+# admin. The derived search columns are not worth keeping.
+SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_key"]
 
 # Enumeration codes that appear in public URLs (kind, status, role…) are
 # Spanish, like the site; purely internal ones are English.
@@ -473,6 +478,7 @@ class Place(SourcedModel):
     )
 
     objects = PlaceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("lugar")
@@ -514,6 +520,7 @@ class Institution(SearchableModel, SourcedModel):
     description = models.TextField(_("descripción"), blank=True)
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
 
     class Meta:
         verbose_name = _("institución")
@@ -580,6 +587,7 @@ class TargetGroup(SearchableModel, SourcedModel):
     description = models.TextField(_("descripción"), blank=True)
 
     objects = TargetGroupQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
 
     class Meta:
         verbose_name = _("grupo de población")
@@ -675,6 +683,7 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
     )
 
     objects = InstrumentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
 
     class Meta:
         verbose_name = _("instrumento")
@@ -756,6 +765,7 @@ class Participation(models.Model):
     )
 
     objects = ParticipationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("participación")
@@ -803,6 +813,7 @@ class KeyFigure(TimeStampedModel, DateRangeModel):
     )
 
     objects = KeyFigureQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("cifra clave")
@@ -856,6 +867,7 @@ class Synonym(TimeStampedModel):
     )
 
     objects = SynonymQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("sinónimo")

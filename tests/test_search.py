@@ -16,6 +16,7 @@ from practices.models import Practice
 from programs import search
 from programs.filters import InstrumentFilter
 from programs.models import Institution, Instrument, SearchTerm, Synonym, TargetGroup
+from tests.helpers import admin_form_data
 
 CATALOGUE = "/instrumentos/"
 TOP = 10
@@ -456,26 +457,6 @@ def test_no_direct_hits_without_a_search(client):
 
 
 # 5. The index follows edits -----------------------------------------------------------
-
-
-def admin_form_data(response):
-    """The data the admin change form in `response` would post, unchanged."""
-    data = {}
-
-    def add(form):
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = "on" if value is True else value
-
-    add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        add(formset.management_form)
-        for form in formset.forms:
-            add(form)
-    return data
 
 
 def test_an_admin_edit_is_searchable_at_once(admin_client, client):
