@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from programs.admin import SOURCES, TIMESTAMPS, PublishingMixin, SiteSearchMixin
+from programs.admin import (
+    SOURCES,
+    TIMESTAMPS,
+    ConcurrentEditForm,
+    PublishingMixin,
+    SiteSearchMixin,
+)
 
 from .models import Practice, ThematicArea
 
@@ -17,6 +23,7 @@ class ThematicAreaAdmin(SiteSearchMixin, SimpleHistoryAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(SiteSearchMixin, PublishingMixin, SimpleHistoryAdmin):
+    form = ConcurrentEditForm
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")
@@ -24,7 +31,7 @@ class PracticeAdmin(SiteSearchMixin, PublishingMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("area", "position", "title", "slug", "summary", "body")}),
+        (None, {"fields": ("area", "position", "title", "slug", "summary", "body", "loaded_at")}),
         (_("Instrumentos"), {"fields": ("instruments",)}),
         SOURCES,
         (_("Publicación"), {"fields": ("publication_status", *TIMESTAMPS)}),

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.utils.formats import date_format
 from django.utils.text import capfirst
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -152,7 +154,59 @@ class CurrentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InstrumentForm(forms.ModelForm):
+class ConcurrentEditForm(forms.ModelForm):
+    """Stops an editor from silently overwriting what another saved meanwhile.
+
+    The form remembers when the record was last saved as it was opened; if it has been
+    saved since, saving is refused with what the other person changed. The form then
+    carries the new time, so saving again, after review, goes through."""
+
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = self.data.get(self.add_prefix("loaded_at"))
+        if not (self.instance.pk and loaded):
+            return cleaned
+        saved = type(self.instance).objects.get(pk=self.instance.pk)
+        if saved.updated_at.isoformat() == loaded:
+            return cleaned
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_at")] = saved.updated_at.isoformat()
+        changed = [
+            str(self.instance._meta.get_field(name).verbose_name)
+            for name in self.changed_since(saved, loaded, cleaned)
+        ]
+        raise forms.ValidationError(
+            _(
+                "Otra persona guardó este registro mientras usted lo editaba (%(when)s). "
+                "Cambió: %(fields)s. Revise esos campos y vuelva a guardar para conservar "
+                "los suyos."
+            ),
+            params={
+                "when": date_format(localtime(saved.updated_at), "DATETIME_FORMAT"),
+                "fields": ", ".join(changed) or _("ningún campo de este formulario"),
+            },
+            code="concurrent_edit",
+        )
+
+    def changed_since(self, saved, loaded, cleaned):
+        """The form's fields the other person changed: the saved value against the version
+        this editor opened, from the history; without one (a record not edited since it
+        was loaded from fixtures), against what this editor is saving."""
+        opened = saved.history.filter(updated_at=loaded).first()
+        names = [name for name in self.fields if name in {f.name for f in saved._meta.fields}]
+        if opened is None:
+            return [name for name in names if getattr(saved, name) != cleaned.get(name)]
+        return [name for name in names if getattr(opened, name, None) != getattr(saved, name)]
+
+
+class InstrumentForm(ConcurrentEditForm):
     # The admin builds the form's fields from the fieldsets below.
 
     def clean_legal_basis(self):
@@ -184,7 +238,10 @@ class InstrumentAdmin(
     readonly_fields = TIMESTAMPS
     inlines = (ParticipationInline, KeyFigureInline)
     fieldsets = (
-        (None, {"fields": ("name", "acronym", "slug", "kind", "summary", "description")}),
+        (
+            None,
+            {"fields": ("name", "acronym", "slug", "kind", "summary", "description", "loaded_at")},
+        ),
         (
             _("Fechas y estado"),
             {
