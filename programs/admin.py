@@ -166,7 +166,12 @@ class ConcurrentEditForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+            # From the database, not the instance: reverting to an old version shows that
+            # version, but what may not be overwritten unseen is the one saved now.
+            saved = type(self.instance).objects.filter(pk=self.instance.pk)
+            updated_at = saved.values_list("updated_at", flat=True).first()
+            if updated_at:
+                self.fields["loaded_at"].initial = updated_at.isoformat()
 
     def clean(self):
         cleaned = super().clean()
