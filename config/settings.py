@@ -101,9 +101,36 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Facet counts sort a few hundred thousand links: enough memory keeps the sorts off
+    # disk, and JIT compilation costs more than it saves on queries this short.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=32MB -c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The project keeps its embedded database under var/, created on first use.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+# Shared by every app server when REDIS_URL is set; otherwise each process keeps its own.
+# Either way a page is cached under the knowledge base's revision (programs/caching.py),
+# so no server ever serves a page older than the last edit.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    )
+}
+# How long a rendered public page is kept; 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "").strip() or 600)
+# `make bench` serves one extra page: the cheapest view, its floor.
+BENCHMARK = env_flag("DJANGO_BENCHMARK")
+
+# The covering index on instruments (programs.Instrument.Meta.indexes) is for PostgreSQL;
+# SQLite builds it without its extra columns, which is all this warning says.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

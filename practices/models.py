@@ -16,6 +16,7 @@ from programs.models import (
     SearchableModel,
     SearchableQuerySet,
     TimeStampedModel,
+    synthetic_flag,
 )
 
 
@@ -108,6 +109,7 @@ class Practice(SearchableModel, PublishableModel):
         related_name="practices",
         help_text=_("Las leyes, protocolos, programas… de los que consta esta práctica."),
     )
+    is_synthetic = synthetic_flag()
 
     objects = PracticeQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)

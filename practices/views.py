@@ -4,7 +4,7 @@ from django.views.generic import DetailView
 
 from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 from programs.search import ranked
-from programs.views import catalogue_context
+from programs.views import PAGE_SIZE, catalogue_context, paginate
 
 from .models import Practice, ThematicArea
 
@@ -59,8 +59,11 @@ class ThematicAreaDetailView(DetailView):
         )
         labels = dict(Instrument._meta.get_field("kind").choices)
         areas = list(ThematicArea.objects.only("number", "slug", "title"))
+        practices = paginate(
+            self.request, area.practices.published().with_instruments(), per_page=PAGE_SIZE
+        )
         return super().get_context_data(
-            practices=area.practices.published().with_instruments(),
+            practices=practices,
             kinds=sorted(((kind, labels[kind], n) for kind, n in kinds), key=lambda k: -k[2]),
             groups=groups,
             previous=next((other for other in areas if other.number == area.number - 1), None),

@@ -8,12 +8,12 @@ Invalid values never reach the ORM: the form rejects them, the filter is ignored
 the page names it (`InstrumentFilter.errors`).
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from .models import (
     Institution,
     Instrument,
     InstrumentKind,
+    Participation,
     Place,
     PublicationStatus,
     Status,
@@ -29,8 +30,16 @@ from .models import (
 )
 
 FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado")
+INSTITUTION_OPTIONS = 15
 AREA_NUMBERS = [(str(number), str(number)) for number in range(1, 7)]
-IN_PUBLISHED_PRACTICE = Q(practices__publication_status=PublicationStatus.PUBLISHED)
+
+
+def asks_for_something(value):
+    """Whether a filter's cleaned value narrows the results: an empty choice does not,
+    whether a list or (from a model choice) an empty queryset."""
+    if isinstance(value, list | QuerySet):
+        return bool(value)  # a cleaned queryset is already evaluated: no query
+    return value not in (None, "")
 
 
 @dataclass
@@ -110,6 +119,10 @@ class InstrumentFilter(django_filters.FilterSet):
         model = Instrument
         fields = []
 
+    # How many results there are, known once the kind and status facets are counted (their
+    # query covers every result), so that paginating needs no count of its own.
+    result_count = None
+
     # Filters -----------------------------------------------------------------
 
     @cached_property
@@ -166,7 +179,7 @@ class InstrumentFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset, *, skip=()):
         """Apply every valid filter but those named in `skip`."""
         for name, value in self.form.cleaned_data.items():
-            if name not in skip and value not in (None, "", []):
+            if name not in skip and asks_for_something(value):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
@@ -175,28 +188,35 @@ class InstrumentFilter(django_filters.FilterSet):
     def _selected(self, name):
         return set(self.data.getlist(name))
 
-    def _others(self, name):
-        """Results with every filter applied except `name` (and the sort)."""
+    def _others(self, *names):
+        """Results with every filter applied except those `names` (and the sort)."""
         self.errors  # noqa: B018 - validates the form, filling cleaned_data
-        return self.filter_queryset(self.queryset.all(), skip=(name, "orden"))
+        return self.filter_queryset(self.queryset.all(), skip=(*names, "orden"))
 
     def facets(self, names=FACETS):
-        builders = {
-            "area": self._area_facet,
-            "tipo": self._kind_facet,
-            "grupo": self._group_facet,
-            "institucion": self._institution_facet,
-            "lugar": self._place_facet,
-            "estado": self._status_facet,
-        }
-        return [builders[name]() for name in names]
+        """The facets `names`, in that order. Each costs one or two grouped queries,
+        whatever the number of results; kind and status share one."""
+        built = {}
+        for name in names:
+            if name in built:
+                continue
+            if name in ("tipo", "estado"):
+                built.update(self._kind_and_status_facets())
+            else:
+                built[name] = {
+                    "area": self._area_facet,
+                    "grupo": self._group_facet,
+                    "institucion": self._institution_facet,
+                    "lugar": self._place_facet,
+                }[name]()
+        return [built[name] for name in names]
 
     def loosening(self):
         """For an empty result: each active filter whose removal alone would give results,
         with how many, most results first."""
         suggestions = []
         for name, value in self.form.cleaned_data.items():
-            if name != "orden" and value not in (None, "", []):
+            if name != "orden" and asks_for_something(value):
                 count = self._others(name).count()
                 if count:
                     label = self.filters[name].label
@@ -221,11 +241,13 @@ class InstrumentFilter(django_filters.FilterSet):
 
     def _area_facet(self):
         rows = (
-            self._others("area")
-            .filter(IN_PUBLISHED_PRACTICE)
-            .values_list("practices__area__number", "practices__area__title")
-            .annotate(count=Count("pk", distinct=True))
-            .order_by("practices__area__number")
+            Instrument.practices.through.objects.filter(
+                instrument__in=self._others("area").values("pk"),
+                practice__publication_status=PublicationStatus.PUBLISHED,
+            )
+            .values_list("practice__area__number", "practice__area__title")
+            .annotate(count=Count("instrument", distinct=True))
+            .order_by("practice__area__number")
         )
         return self._facet(
             "area",
@@ -241,30 +263,58 @@ class InstrumentFilter(django_filters.FilterSet):
         )
         return {str(number): f"{number}. {title}" for number, title in rows}
 
-    def _kind_facet(self):
-        counts = dict(
-            self._others("tipo").order_by().values_list("kind").annotate(count=Count("pk"))
+    def _kind_and_status_facets(self):
+        """Both facets from one query grouped by kind and status, over the results without
+        either filter: each facet's counts then apply the other's filter."""
+        rows = (
+            self._others("tipo", "estado")
+            .with_status()
+            .order_by()
+            .values_list("kind", "current_status")
+            .annotate(count=Count("pk"))
         )
-        return self._facet(
-            "tipo", [(kind, label, counts.get(kind, 0)) for kind, label in InstrumentKind.choices]
-        )
+        kinds_ticked = set(self.form.cleaned_data.get("tipo") or ())
+        statuses_ticked = set(self.form.cleaned_data.get("estado") or ())
+        kinds, statuses = Counter(), Counter()
+        self.result_count = 0
+        for kind, status, count in rows:
+            kind_kept = not kinds_ticked or kind in kinds_ticked
+            status_kept = not statuses_ticked or status in statuses_ticked
+            if status_kept:
+                kinds[kind] += count
+            if kind_kept:
+                statuses[status] += count
+            if kind_kept and status_kept:
+                self.result_count += count
+        return {
+            "tipo": self._facet(
+                "tipo", [(kind, label, kinds[kind]) for kind, label in InstrumentKind.choices]
+            ),
+            "estado": self._facet(
+                "estado", [(status, label, statuses[status]) for status, label in Status.choices]
+            ),
+        }
 
     def _group_facet(self):
-        groups = TargetGroup.objects.order_by("name")
-        return self._tree_facet("grupo", groups, "parent_id", "target_groups", "slug")
+        return self._tree_facet("grupo", TargetGroup, "slug")
 
     def _place_facet(self):
-        places = Place.objects.order_by("name")
-        return self._tree_facet("lugar", places, "country_id", "places", "code")
+        return self._tree_facet("lugar", Place, "code")
 
     def _institution_facet(self):
-        rows = (
-            self._others("institucion")
-            .values_list("institutions__slug", "institutions__name", "institutions__acronym")
-            .annotate(count=Count("pk", distinct=True))
-            .filter(institutions__isnull=False)
-            .order_by("-count", "institutions__name")
+        """The institutions with most results (a long tail would bury the panel), and
+        the ticked ones, wherever they rank."""
+        counts = (
+            Participation.objects.filter(instrument__in=self._others("institucion").values("pk"))
+            .values("institution")  # grouped by key, not by the text columns
+            .values_list("institution__slug", "institution__name", "institution__acronym")
+            .annotate(count=Count("instrument", distinct=True))
+            .order_by("-count", "institution__name")
         )
+        rows = list(counts[:INSTITUTION_OPTIONS])
+        ticked = self._selected("institucion") - {slug for slug, *_rest in rows}
+        if ticked:
+            rows += counts.filter(institution__slug__in=ticked)
         return self._facet(
             "institucion",
             [(slug, acronym or name, n) for slug, name, acronym, n in rows],
@@ -275,35 +325,19 @@ class InstrumentFilter(django_filters.FilterSet):
             },
         )
 
-    def _status_facet(self):
-        counts = dict(
-            self._others("estado")
-            .with_status()
-            .order_by()
-            .values_list("current_status")
-            .annotate(count=Count("pk"))
-        )
-        return self._facet(
-            "estado", [(status, label, counts.get(status, 0)) for status, label in Status.choices]
-        )
-
-    def _tree_facet(self, name, nodes, parent_attr, relation, key):
+    def _tree_facet(self, name, model, key):
         """A facet over a tree (groups and sub-groups, countries and their states): a node
         counts each result of its whole subtree once, as its filter includes the subtree."""
-        nodes = list(nodes)
-        parents = {node.pk: getattr(node, parent_attr) for node in nodes}
+        tree = model.objects.order_by("name")
+        parent_field = f"{tree.parent_field}_id"
+        nodes = tree.counted(self._others(name))
         children = defaultdict(list)
         for node in nodes:
-            children[parents[node.pk]].append(node)
-        matches = defaultdict(set)
-        for instrument, node in self._others(name).values_list("pk", relation).order_by():
-            while node is not None:
-                matches[node].add(instrument)
-                node = parents.get(node)
+            children[getattr(node, parent_field)].append(node)
         rows = []
 
         def walk(node, depth):
-            rows.append((getattr(node, key), node.name, len(matches[node.pk]), depth))
+            rows.append((getattr(node, key), node.name, node.instrument_count, depth))
             for child in children[node.pk]:
                 walk(child, depth + 1)
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -132,6 +132,51 @@ def choices_constraint(field, choices, *, allow_blank=False):
     return models.CheckConstraint(
         condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
     )
+
+
+def synthetic_flag():
+    """Marks the records `generate_corpus` makes for benchmarks: `--clear` removes them and
+    `export_fixtures` leaves them out, so they never mix with the source's records."""
+    return models.BooleanField(_("sintético"), default=False, editable=False)
+
+
+class ContentRevisionQuerySet(models.QuerySet):
+    def current(self):
+        """The knowledge base's revision (number 0 before the first change)."""
+        return self.filter(pk=1).first() or ContentRevision(
+            pk=1, number=0, changed_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+        )
+
+    def bump(self):
+        """Record that the knowledge base changed; called inside the changing transaction."""
+        now = timezone.now()
+        if not self.filter(pk=1).update(number=F("number") + 1, changed_at=now):
+            self.update_or_create(pk=1, defaults={"number": 1, "changed_at": now})
+
+
+class ContentRevision(models.Model):
+    """One row counting the changes to the knowledge base, whichever record changed.
+
+    Every public page depends on the knowledge base as a whole (counts, facets, links), so
+    this one number tells whether a cached page or a browser's copy is still current. It
+    lives in the database, so every app server and worker sees the same number.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    objects = ContentRevisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("revisión del contenido")
+
+    def __str__(self):
+        return f"{self.number} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    @property
+    def tag(self):
+        """Unique even across a reset of `number` (the timestamp changes too)."""
+        return f"{self.number}.{int(self.changed_at.timestamp() * 1_000_000)}"
 
 
 class TimeStampedModel(models.Model):
@@ -268,7 +313,49 @@ def check_not_own_ancestor(record, message):
         ancestor = ancestor.parent
 
 
-class PlaceQuerySet(models.QuerySet):
+class TreeQuerySet(models.QuerySet):
+    """Records in a tree (groups and sub-groups, countries and their states) linked to
+    instruments through the many-to-many field `relation` of Instrument."""
+
+    parent_field = relation = None
+
+    def counted(self, instruments=None):
+        """The records as a list, each with `instrument_count`: how many of `instruments`
+        (by default, the published ones) are linked to it or to anything beneath it, each
+        counted once, as the catalogue's filter finds them. Two queries, whatever the
+        number of instruments: every record with its direct count, then the distinct
+        count of each record that has others beneath it."""
+        if instruments is None:
+            instruments = Instrument.objects.published()
+        instruments = instruments.values("pk")
+        linked = Q(instruments__in=instruments)
+        nodes = list(self.annotate(instrument_count=Count("instruments", filter=linked)))
+        children = defaultdict(list)
+        for node in nodes:
+            children[getattr(node, f"{self.parent_field}_id")].append(node.pk)
+        parents = [node for node in nodes if children[node.pk]]
+        if parents:
+            field = Instrument._meta.get_field(self.relation)
+            instrument, node_key = field.m2m_field_name(), field.m2m_reverse_field_name()
+            links = field.remote_field.through.objects.filter(**{f"{instrument}__in": instruments})
+            totals = links.aggregate(
+                **{
+                    str(node.pk): Count(
+                        instrument,
+                        distinct=True,
+                        filter=Q(**{f"{node_key}__in": subtree(children, node.pk)}),
+                    )
+                    for node in parents
+                }
+            )
+            for node in parents:
+                node.instrument_count = totals[str(node.pk)]
+        return nodes
+
+
+class PlaceQuerySet(TreeQuerySet):
+    parent_field, relation = "country", "places"
+
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
@@ -476,6 +563,7 @@ class Place(SourcedModel):
         limit_choices_to={"kind": PlaceKind.COUNTRY},
         help_text=_("Solo para entidades federativas: el país al que pertenecen."),
     )
+    is_synthetic = synthetic_flag()
 
     objects = PlaceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -518,6 +606,7 @@ class Institution(SearchableModel, SourcedModel):
         help_text=_("Vacío para los organismos internacionales."),
     )
     description = models.TextField(_("descripción"), blank=True)
+    is_synthetic = synthetic_flag()
 
     objects = SlugQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
@@ -550,25 +639,8 @@ class Institution(SearchableModel, SourcedModel):
         return (self.slug,)
 
 
-class TargetGroupQuerySet(SlugQuerySet):
-    def counted(self, instruments=None):
-        """The groups as a list, each with `instrument_count`: how many of `instruments`
-        (by default, the published ones) serve its whole subtree, each counted once, as
-        the catalogue's group filter finds them (two queries)."""
-        if instruments is None:
-            instruments = Instrument.objects.published()
-        groups = list(self)
-        children, members = defaultdict(list), defaultdict(set)
-        for group in groups:
-            children[group.parent_id].append(group.pk)
-        tags = Instrument.target_groups.through.objects.filter(instrument__in=instruments)
-        for group, instrument in tags.values_list("targetgroup_id", "instrument_id"):
-            members[group].add(instrument)
-        for group in groups:
-            group.instrument_count = len(
-                set().union(*(members[pk] for pk in subtree(children, group.pk)))
-            )
-        return groups
+class TargetGroupQuerySet(TreeQuerySet, SlugQuerySet):
+    parent_field, relation = "parent", "target_groups"
 
 
 class TargetGroup(SearchableModel, SourcedModel):
@@ -681,6 +753,7 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
         through="Participation",
         related_name="instruments",
     )
+    is_synthetic = synthetic_flag()
 
     objects = InstrumentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
@@ -689,6 +762,16 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
         verbose_name = _("instrumento")
         verbose_name_plural = _("instrumentos")
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name"], name="programs_instrument_name"),
+            # Lets PostgreSQL count and facet the published instruments from the index
+            # alone, without reading the wide rows (SQLite ignores `include`).
+            models.Index(
+                fields=["publication_status", "kind", "id"],
+                include=["stated_status", "start_date", "end_date"],
+                name="programs_instrument_published",
+            ),
+        ]
         constraints = [
             *PublishableModel.Meta.constraints,
             *DateRangeModel.Meta.constraints,

@@ -23,6 +23,7 @@ matched. Both put an exact name or acronym match first. Typo candidates come fro
 
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -139,6 +140,9 @@ class Query:
     text: str
     concepts: list = field(default_factory=list)
     exact_key: str = ""  # the whole query, normalized, to find an exact name
+    # Indexed words near the query's, for typo tolerance and "did you mean": (the word
+    # normalized, its stem, as written).
+    vocabulary: list = field(default_factory=list)
 
     def __bool__(self):
         return bool(self.concepts)
@@ -162,22 +166,51 @@ def synonym_groups(query_words, text):
     uses (so the cost does not grow with the number of records)."""
     from .models import Institution, Instrument, Synonym, TargetGroup
 
-    groups = [synonym.phrases() for synonym in Synonym.objects.all()]
     asked = Q(acronym__iexact=text) | Q(search_key=normalize(text))
     for word in query_words:
         asked |= Q(acronym__iexact=word)
-    for model in (Instrument, Institution, TargetGroup):
-        for acronym, name in model.objects.filter(asked).values_list("acronym", "name"):
-            if acronym:
-                groups.append([tuple(analyze(acronym).split()), tuple(analyze(name).split())])
+    # One query: the editors' synonyms (their terms, no acronym) and the acronyms asked.
+    synonyms = Synonym.objects.annotate(acronym=Value("")).values_list("acronym", "terms")
+    rows = synonyms.order_by().union(
+        *(
+            model.objects.filter(asked)
+            .exclude(acronym="")
+            .values_list("acronym", "name")
+            .order_by()
+            for model in (Instrument, Institution, TargetGroup)
+        ),
+        all=True,
+    )
+    groups = []
+    for acronym, text_ in rows:
+        if acronym:
+            groups.append([tuple(analyze(acronym).split()), tuple(analyze(text_).split())])
+        else:
+            groups.append(Synonym(terms=text_).phrases())
     return [[phrase for phrase in group if phrase] for group in groups]
 
 
-def known_terms(terms):
-    """Which of `terms` the index holds."""
+def nearby_vocabulary(terms, query_words):
+    """The indexed words that are one of `terms`, or long enough to be a typo or a
+    correction of one of `query_words`: one query for both uses."""
     from .models import SearchTerm
 
-    return set(SearchTerm.objects.filter(stem__in=terms).values_list("stem", flat=True))
+    lengths = {
+        length
+        for word in query_words
+        if len(word) >= 3
+        for length in range(len(word) - 2, len(word) + 3)
+    }
+    return list(
+        SearchTerm.objects.filter(Q(stem__in=terms) | Q(length__in=lengths)).values_list(
+            "word", "stem", "display"
+        )
+    )
+
+
+def known_terms(terms, vocabulary):
+    """Which of `terms` the index holds."""
+    return {stem for _word, stem, _display in vocabulary if stem in terms}
 
 
 def one_typo_away(word, candidates):
@@ -204,18 +237,10 @@ def edit_distance(first, second, limit=2):
     return previous[-1]
 
 
-def typo_candidates(words_):
+def typo_candidates(words_, vocabulary):
     """Indexed words one typo away from each unknown word of five letters or more."""
-    from .models import SearchTerm
-
     long_words = [word for word in words_ if len(word) >= TYPO_MIN_LENGTH]
-    if not long_words:
-        return {}
-    lengths = {
-        length for word in long_words for length in (len(word) - 1, len(word), len(word) + 1)
-    }
-    vocabulary = SearchTerm.objects.filter(length__in=lengths).values_list("word", "stem")
-    by_word = dict(vocabulary)
+    by_word = {word: stem for word, stem, _display in vocabulary}
     return {word: {by_word[other] for other in one_typo_away(word, by_word)} for word in long_words}
 
 
@@ -230,14 +255,18 @@ def parse(text):
         terms = tuple(analyze(phrase).split())
         if terms:
             query.concepts.append(Concept(phrases={terms}))
+    every_word = words(text)[:MAX_QUERY_WORDS]
+    if every_word:
+        query.vocabulary = nearby_vocabulary([stem(word) for word in every_word], every_word)
     if not loose:
         return query
 
     groups = synonym_groups(loose, text)
     terms = [stem(word) for word in loose]
-    known = known_terms(terms)
+    known = known_terms(terms, query.vocabulary)
     typos = typo_candidates(
-        [word for word, term in zip(loose, terms, strict=True) if term not in known]
+        [word for word, term in zip(loose, terms, strict=True) if term not in known],
+        query.vocabulary,
     )
     position = 0
     while position < len(terms):
@@ -373,20 +402,19 @@ def _like(queryset, query):
 def suggestion(query):
     """A corrected query ("¿Quiso decir …?") from the indexed words closest to each word
     the index does not know, or "" when there is nothing to correct."""
-    from .models import SearchTerm
-
     original = words(query.text)
     terms = [stem(word) for word in original]
-    known = known_terms(terms)
+    known = known_terms(terms, query.vocabulary)
     corrected, changed = [], False
     for word, term in zip(original, terms, strict=True):
         if term in known or len(word) < 3:
             corrected.append(word)
             continue
         lengths = range(len(word) - 2, len(word) + 3)
-        vocabulary = SearchTerm.objects.filter(length__in=lengths).values_list("word", "display")
         close = sorted(
-            (edit_distance(word, other), other, display) for other, display in vocabulary
+            (edit_distance(word, other), other, display)
+            for other, _stem, display in query.vocabulary
+            if len(other) in lengths
         )
         if close and close[0][0] <= 2:
             corrected.append(close[0][2])
@@ -425,6 +453,38 @@ def snippet(text, terms, width=220):
     if len(best) > width:
         best = best[:width].rsplit(" ", 1)[0] + "…"
     return highlight(best, terms)
+
+
+# The GIN indexes the migrations create: (app label, model, index name).
+SEARCH_INDEXES = [
+    ("programs", "Instrument", "programs_instrument_search"),
+    ("practices", "Practice", "practices_practice_search"),
+]
+
+
+@contextmanager
+def search_indexes_suspended():
+    """Drop the GIN indexes for a bulk load and build them again after it: building an
+    index once is many times faster than updating it row by row."""
+    from django.apps import apps
+    from django.contrib.postgres.indexes import GinIndex
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    indexes = [
+        (apps.get_model(app_label, model_name), GinIndex(document_vector(), name=name))
+        for app_label, model_name, name in SEARCH_INDEXES
+    ]
+    with connection.schema_editor() as editor:
+        for model, index in indexes:
+            editor.remove_index(model, index)
+    yield
+    # PostgreSQL will not index a table with foreign-key checks still deferred.
+    connection.check_constraints()
+    with connection.schema_editor() as editor:
+        for model, index in indexes:
+            editor.add_index(model, index)
 
 
 def index_operation(app_label, model_name, index_name):

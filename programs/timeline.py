@@ -19,14 +19,16 @@ class Timeline:
 
     MIN_WIDTH = 0.8  # percent, so a one-day instrument stays visible
 
-    def __init__(self, instruments):
+    def __init__(self, instruments, first=None, last=None):
+        """`first` and `last`, the earliest and latest dates of the axis, default to those
+        of `instruments`; a page of a longer list passes the whole list's."""
         instruments = [item for item in instruments if item.start_date]
         self.bars = []
         self.years = []
         if not instruments:
             return
-        first_year = min(item.start_date.year for item in instruments)
-        last_year = max((item.end_date or item.start_date).year for item in instruments)
+        first_year = (first or min(item.start_date for item in instruments)).year
+        last_year = (last or max(item.end_date or item.start_date for item in instruments)).year
         self.years = list(range(first_year, last_year + 1))
         origin = datetime.date(first_year, 1, 1)
         span = (datetime.date(last_year + 1, 1, 1) - origin).days

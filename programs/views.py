@@ -1,11 +1,12 @@
 from collections import defaultdict
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
 from . import search
 from .filters import InstrumentFilter
@@ -20,6 +21,8 @@ from .models import (
 from .timeline import Timeline
 
 PAGE_SIZE = 20
+TIMELINE_PAGE_SIZE = 50
+INSTITUTION_PAGE_SIZE = 100
 PUBLISHED = Q(instruments__publication_status=PublicationStatus.PUBLISHED)
 
 
@@ -27,18 +30,31 @@ def published_instruments():
     return Instrument.objects.published()
 
 
-def paginate(request, queryset):
+def paginate(request, queryset, per_page=PAGE_SIZE, count=None):
+    """The page `pagina` of `queryset` (of `count` records, when already known), with
+    `numbers`: the page numbers to link to (the first, the last and those around this
+    one), elided with `Paginator.ELLIPSIS`."""
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count
     try:
-        return Paginator(queryset, PAGE_SIZE).page(request.GET.get("pagina") or 1)
+        page = paginator.page(request.GET.get("pagina") or 1)
     except InvalidPage as error:
         raise Http404(_("Esa página de resultados no existe.")) from error
+    page.numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return page
 
 
 def catalogue_context(request, queryset):
     """The filterable list of `queryset`: results, facets, chips, and what to loosen."""
     filterset = InstrumentFilter(request.GET, queryset=queryset)
-    page = paginate(request, filterset.qs.prefetch_related("target_groups", "practices__area"))
     facets = filterset.facets()
+    practices = Instrument._meta.get_field("practices").related_model.objects.select_related("area")
+    page = paginate(
+        request,
+        filterset.qs.prefetch_related("target_groups", Prefetch("practices", queryset=practices)),
+        count=filterset.result_count,
+    )
     query = filterset.search_query
     empty = not page.paginator.count
     return {
@@ -93,12 +109,14 @@ def target_group_detail(request, slug):
     return render(request, "programs/targetgroup_detail.html", context)
 
 
-class InstitutionListView(ListView):
-    queryset = (
+def institution_list(request):
+    institutions = (
         Institution.objects.select_related("country")
         .annotate(instrument_count=Count("instruments", filter=PUBLISHED, distinct=True))
         .order_by("kind", "name")
     )
+    page = paginate(request, institutions, per_page=INSTITUTION_PAGE_SIZE)
+    return render(request, "programs/institution_list.html", {"page": page})
 
 
 class InstitutionDetailView(DetailView):
@@ -121,24 +139,34 @@ class InstitutionDetailView(DetailView):
 
 def glossary(request):
     """Every acronym, linked to its record, with what kind of record it is."""
+    with_acronym = Q(acronym="")
     records = [
-        *((record, record.get_kind_display()) for record in published_instruments()),
-        *((record, record.get_kind_display()) for record in Institution.objects.all()),
-        *((record, TargetGroup._meta.verbose_name) for record in TargetGroup.objects.all()),
+        *((r, r.get_kind_display()) for r in published_instruments().exclude(with_acronym)),
+        *((r, r.get_kind_display()) for r in Institution.objects.exclude(with_acronym)),
+        *((r, TargetGroup._meta.verbose_name) for r in TargetGroup.objects.exclude(with_acronym)),
     ]
     entries = sorted(
-        ((record, kind) for record, kind in records if record.acronym),
+        records,
         key=lambda entry: (entry[0].acronym.casefold(), entry[0].name),
     )
     return render(request, "programs/glossary.html", {"entries": entries})
 
 
 def timeline(request):
+    """The dated instruments, a page at a time, on one axis for every page."""
     dated = published_instruments().filter(start_date__isnull=False)
     filterset = InstrumentFilter(request.GET, queryset=dated)
+    results = filterset.qs
+    page = paginate(request, results.order_by("start_date", "name"), per_page=TIMELINE_PAGE_SIZE)
     context = {
         "filterset": filterset,
-        "timeline": Timeline(filterset.qs.order_by("start_date", "name")),
+        "page": page,
+        "timeline": Timeline(
+            page,
+            **results.aggregate(
+                first=Min("start_date"), last=Max(Coalesce("end_date", "start_date"))
+            ),
+        ),
         "facets": filterset.facets(names=("area", "grupo")),
     }
     return render(request, "programs/timeline.html", context)

@@ -18,6 +18,14 @@ def collected_static_files(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    """Tests see each page as rendered now: many change records behind the signals'
+    back (queryset.update()), which editors cannot do; tests/test_caching.py turns the
+    cache on."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def knowledge_base(db):
     """The shipped fixtures, loaded as `make run` loads them."""

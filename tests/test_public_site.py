@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from practices.models import Practice, ThematicArea
-from programs.filters import FACETS, InstrumentFilter
+from programs.filters import FACETS, INSTITUTION_OPTIONS, InstrumentFilter
 from programs.models import (
     Institution,
     Instrument,
@@ -197,17 +197,26 @@ FACET_STATES += ["estado=vigente&desde=2012&area=6", "q=migrantes&institucion=in
 def test_each_option_counts_the_results_of_choosing_it(client, query):
     """An option's count is the result count with its facet set to that option and every
     other filter kept (for a facet with nothing ticked: ticking it); an option the facet
-    leaves out would give no results."""
+    leaves out would give no results, or, among institutions, which show only the
+    INSTITUTION_OPTIONS with most results, no more than the last one shown."""
     response = catalogue(client, query)
     facets = response.context["facets"]
     assert [facet.name for facet in facets] == list(FACETS)
     for facet in facets:
         shown = {option.value: option.count for option in facet.options}
+        fewest_shown = min(shown.values(), default=0)
+        if facet.name == "institucion":
+            assert len(shown) <= INSTITUTION_OPTIONS + len(facet.selected)
         for value in facet_values(facet.name):
             params = QueryDict(query, mutable=True)
             params.setlist(facet.name, [value])
             expected = InstrumentFilter(params, queryset=Instrument.objects.published()).qs
-            assert shown.get(value, 0) == expected.count(), (facet.name, value)
+            if value in shown:
+                assert shown[value] == expected.count(), (facet.name, value)
+            elif facet.name == "institucion" and len(shown) >= INSTITUTION_OPTIONS:
+                assert expected.count() <= fewest_shown, (facet.name, value)
+            else:
+                assert expected.count() == 0, (facet.name, value)
     panel = section(response.content.decode(), '<aside class="catalogue-filters"')
     rendered = [int(n) for n in re.findall(r'<span class="count"[^>]*>(\d+)</span>', panel)]
     assert rendered == [option.count for facet in facets for option in facet.options]
@@ -399,27 +408,32 @@ def test_drafts_disappear_from_every_public_page(client):
 
 # 8. Query counts ---------------------------------------------------------------------
 
-# Page: (URL, queries measured on SQLite and PostgreSQL alike).
+# Page: (URL, queries measured on SQLite and PostgreSQL alike, the revision lookup of
+# programs/caching.py included). The same numbers hold at 100,000 instruments (make bench).
 MEASURED = {
-    "home": ("/", 5),
-    "area": ("/areas/trabajo-decente-movilidad-laboral-y-migracion-regular/", 6),
-    "practice": ("/practicas/politicas-de-movilidad-laboral/", 3),
-    "instrument": ("/instrumentos/ley-de-migracion/", 11),
-    "catalogue": (CATALOGUE, 13),
-    "catalogue, 3 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes&lugar=MX", 15),
-    "group": ("/grupos/trabajadores-migrantes/", 15),
-    "group index": ("/grupos/", 2),
-    "institution index": ("/instituciones/", 1),
-    "institution": ("/instituciones/stps/", 2),
-    "glossary": ("/glosario/", 3),
-    "timeline": ("/cronologia/", 4),
+    "home": ("/", 6),
+    "area": ("/areas/trabajo-decente-movilidad-laboral-y-migracion-regular/", 9),
+    "practice": ("/practicas/politicas-de-movilidad-laboral/", 4),
+    "instrument": ("/instrumentos/ley-de-migracion/", 12),
+    "catalogue": (CATALOGUE, 11),
+    "catalogue, 2 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes", 12),
+    "catalogue, 3 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes&lugar=MX", 13),
+    "catalogue, deep page": (f"{CATALOGUE}?pagina=3", 11),
+    "search": (f"{CATALOGUE}?q=trabajadores+agricolas", 17),
+    "search, 2 filters": (f"{CATALOGUE}?q=migrantes&tipo=programa&grupo=personas-migrantes", 18),
+    "group": ("/grupos/trabajadores-migrantes/", 13),
+    "group index": ("/grupos/", 3),
+    "institution index": ("/instituciones/", 3),
+    "institution": ("/instituciones/stps/", 3),
+    "glossary": ("/glosario/", 4),
+    "timeline": ("/cronologia/", 7),
 }
 
 
 @pytest.mark.parametrize("page", MEASURED)
 def test_query_budget(client, django_assert_max_num_queries, page):
     url, measured = MEASURED[page]
-    with django_assert_max_num_queries(measured + 2):
+    with django_assert_max_num_queries(measured):
         assert client.get(url).status_code == 200
 
 

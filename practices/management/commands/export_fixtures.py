@@ -10,18 +10,27 @@ from practices.knowledge_base import FIXTURES
 
 def serialize(labels):
     """The records of the models `labels` in the fixtures' form: natural keys, in the
-    order they were created, indented, UTF-8 unescaped, derived search columns left out."""
+    order they were created, indented, UTF-8 unescaped, derived search columns and
+    synthetic benchmark records left out."""
     chunks = []
     for label in labels:
         model = apps.get_model(label)
         fields = [
             field.name
             for field in model._meta.concrete_fields + model._meta.many_to_many
-            if not field.primary_key and not field.name.startswith("search_")
+            if not field.primary_key
+            and not field.name.startswith("search_")
+            and field.name != "is_synthetic"
         ]
+        records = model.objects.order_by("pk")
+        field_names = {field.name for field in model._meta.fields}
+        if "is_synthetic" in field_names:
+            records = records.filter(is_synthetic=False)
+        elif "instrument" in field_names:  # participations and figures go with their instrument
+            records = records.filter(instrument__is_synthetic=False)
         chunk = serializers.serialize(
             "json",
-            model.objects.order_by("pk"),
+            records,
             fields=fields,
             indent=2,
             use_natural_foreign_keys=True,

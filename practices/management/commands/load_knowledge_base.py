@@ -3,6 +3,7 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from practices.knowledge_base import FIXTURES, empty_knowledge_base, knowledge_base_models
+from programs.models import ContentRevision
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
                     ) from error
+            ContentRevision.objects.bump()
         call_command("rebuild_search_index", verbosity=0)
         if verbosity:
             counts = ", ".join(

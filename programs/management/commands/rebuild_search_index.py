@@ -1,10 +1,9 @@
-import sys
-
 from django.apps import apps
 from django.core.management import BaseCommand
 from django.db import transaction
 
-from programs.models import SearchableModel, SearchTerm
+from programs.management.progress import show_progress
+from programs.models import ContentRevision, SearchableModel, SearchTerm
 
 BATCH = 500
 
@@ -22,6 +21,7 @@ class Command(BaseCommand):
             SearchTerm.objects.all().delete()
             for model in models:
                 self.rebuild(model, show_progress=verbosity > 0)
+            ContentRevision.objects.bump()
         if verbosity:
             self.stdout.write(
                 self.style.SUCCESS(f"Search index rebuilt: {SearchTerm.objects.count()} words.")
@@ -39,8 +39,6 @@ class Command(BaseCommand):
                 self.progress(label, done, total, show_progress)
         done += self.flush(model, batch, words)
         self.progress(label, done, total, show_progress)
-        if show_progress:
-            sys.stderr.write("\n")
 
     def flush(self, model, batch, words):
         fields = ["search_a", "search_b", "search_c", "search_key"]
@@ -53,7 +51,4 @@ class Command(BaseCommand):
 
     def progress(self, label, done, total, show):
         if show:
-            width = 30
-            filled = width * done // total if total else width
-            sys.stderr.write(f"\r{label}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-            sys.stderr.flush()
+            show_progress(label, done, total)
