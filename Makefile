@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test reset-data superuser lint lock messages clean
+.PHONY: run test reset-data superuser lint lock messages clean bench
 
 # Local serving runs in debug mode on the embedded SQLite database.
 run: export DJANGO_DEBUG ?= true
@@ -31,6 +31,17 @@ superuser: export DJANGO_DEBUG ?= true
 superuser: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
 	$(MANAGE) createsuperuser
+
+# Measures the site at scale on PostgreSQL, against a floor and against Datasette, and writes
+# var/bench/results.md (and .json). It creates its database, and reuses the corpus it finds
+# there. BENCH_DATABASE_URL, not DATABASE_URL, so that it never fills a working database.
+bench: BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/buenas_practicas_bench
+bench: BENCH_INSTRUMENTS ?= 100000
+bench: BENCH_SECONDS ?= 10
+bench: export DJANGO_SECRET_KEY ?= bench-only-not-secret
+bench: $(VENV)/.dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=false \
+		$(MANAGE) bench --instruments $(BENCH_INSTRUMENTS) --duration $(BENCH_SECONDS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
