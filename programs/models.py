@@ -14,6 +14,7 @@ import datetime
 import re
 from collections import defaultdict
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
@@ -27,7 +28,7 @@ from . import search
 
 # Every change an editor makes is kept, with who and when, and can be reverted from the
 # admin. The derived search columns are not worth keeping.
-SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_key"]
+SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_key", "search_vector"]
 
 # Enumeration codes that appear in public URLs (kind, status, role…) are
 # Spanish, like the site; purely internal ones are English.
@@ -493,6 +494,8 @@ class SearchableModel(models.Model):
     search_b = models.TextField(editable=False, blank=True)
     search_c = models.TextField(editable=False, blank=True)
     search_key = models.CharField(editable=False, blank=True, max_length=300)
+    # Kept by a PostgreSQL trigger (search.VECTOR_FUNCTION); empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         abstract = True

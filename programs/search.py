@@ -328,7 +328,8 @@ def ranked(queryset):
 
 
 def document_vector():
-    """The weighted vector the GIN index is built on; queries must use this same one."""
+    """The weighted vector of a record's analyzed text, as VECTOR_FUNCTION stores it (and
+    as the first migrations indexed it)."""
     return (
         SearchVector("search_a", weight="A", config="simple")
         + SearchVector("search_b", weight="B", config="simple")
@@ -351,10 +352,8 @@ def _tsquery(query):
 
 def _postgresql(queryset, query):
     tsquery = SearchQuery(_tsquery(query), search_type="raw", config="simple")
-    return (
-        queryset.annotate(search_vector=document_vector())
-        .filter(search_vector=tsquery)
-        .annotate(search_rank=SearchRank(F("search_vector"), tsquery))
+    return queryset.filter(search_vector=tsquery).annotate(
+        search_rank=SearchRank(F("search_vector"), tsquery)
     )
 
 
@@ -455,36 +454,85 @@ def snippet(text, terms, width=220):
     return highlight(best, terms)
 
 
-# The GIN indexes the migrations create: (app label, model, index name).
+# The GIN indexes on the stored vectors: (table, index name).
 SEARCH_INDEXES = [
-    ("programs", "Instrument", "programs_instrument_search"),
-    ("practices", "Practice", "practices_practice_search"),
+    ("programs_instrument", "programs_instrument_search_vector"),
+    ("practices_practice", "practices_practice_search_vector"),
 ]
+
+# On PostgreSQL each searchable table stores its document_vector() in `search_vector`,
+# kept current by this trigger function, so ranking reads a stored vector instead of
+# analyzing every matching record's text again.
+VECTOR_FUNCTION = """
+CREATE OR REPLACE FUNCTION search_vector_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.search_vector :=
+        setweight(to_tsvector('simple', coalesce(NEW.search_a, '')), 'A')
+        || setweight(to_tsvector('simple', coalesce(NEW.search_b, '')), 'B')
+        || setweight(to_tsvector('simple', coalesce(NEW.search_c, '')), 'C');
+    RETURN NEW;
+END $$
+"""
+
+
+def create_search_index(editor, table, name):
+    editor.execute(f"CREATE INDEX {name} ON {table} USING gin (search_vector)")
 
 
 @contextmanager
 def search_indexes_suspended():
     """Drop the GIN indexes for a bulk load and build them again after it: building an
     index once is many times faster than updating it row by row."""
-    from django.apps import apps
-    from django.contrib.postgres.indexes import GinIndex
-
     if connection.vendor != "postgresql":
         yield
         return
-    indexes = [
-        (apps.get_model(app_label, model_name), GinIndex(document_vector(), name=name))
-        for app_label, model_name, name in SEARCH_INDEXES
-    ]
     with connection.schema_editor() as editor:
-        for model, index in indexes:
-            editor.remove_index(model, index)
+        for _table, name in SEARCH_INDEXES:
+            editor.execute(f"DROP INDEX {name}")
     yield
     # PostgreSQL will not index a table with foreign-key checks still deferred.
     connection.check_constraints()
     with connection.schema_editor() as editor:
-        for model, index in indexes:
-            editor.add_index(model, index)
+        for table, name in SEARCH_INDEXES:
+            create_search_index(editor, table, name)
+
+
+def stored_vector_operation(models, indexes=()):
+    """A migration operation that, on PostgreSQL, keeps the `search_vector` column of
+    `models` ((app label, model name) pairs) current with a trigger and fills it, and moves
+    the GIN indexes `indexes` ((app label, model name, old name, new name)) from the
+    expression to the column. SQLite leaves the column empty: it matches with LIKE."""
+    from django.contrib.postgres.indexes import GinIndex
+    from django.db import migrations
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(VECTOR_FUNCTION)
+        for app_label, model_name in models:
+            table = apps.get_model(app_label, model_name)._meta.db_table
+            schema_editor.execute(
+                f"CREATE TRIGGER {table}_search_vector BEFORE INSERT OR UPDATE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION search_vector_refresh()"
+            )
+            schema_editor.execute(f"UPDATE {table} SET search_a = search_a")
+        for app_label, model_name, old, new in indexes:
+            model = apps.get_model(app_label, model_name)
+            schema_editor.remove_index(model, GinIndex(document_vector(), name=old))
+            create_search_index(schema_editor, model._meta.db_table, new)
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for app_label, model_name, old, new in indexes:
+            model = apps.get_model(app_label, model_name)
+            schema_editor.execute(f"DROP INDEX {new}")
+            schema_editor.add_index(model, GinIndex(document_vector(), name=old))
+        for app_label, model_name in models:
+            table = apps.get_model(app_label, model_name)._meta.db_table
+            schema_editor.execute(f"DROP TRIGGER {table}_search_vector ON {table}")
+
+    return migrations.RunPython(forward, backward)
 
 
 def index_operation(app_label, model_name, index_name):
