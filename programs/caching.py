@@ -8,13 +8,15 @@ a page from before an edit is never served after the edit commits, on any worker
 when the cache is each process's own memory.
 """
 
+import datetime
 import hashlib
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 
@@ -30,15 +32,19 @@ def public_page(view):
         if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         revision = ContentRevision.objects.current()
-        etag = quote_etag(f"{revision.tag}-{get_language()}")
-        last_modified = int(revision.changed_at.timestamp())
+        # An instrument's status follows today's date: pages also change at midnight.
+        today = timezone.localdate()
+        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+        version = f"{revision.tag}-{today:%Y%m%d}-{get_language()}"
+        etag = quote_etag(version)
+        last_modified = int(max(revision.changed_at, midnight).timestamp())
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
-            return not_modified
+            return with_validators(not_modified, etag, last_modified)
 
         timeout = settings.PAGE_CACHE_SECONDS
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{revision.tag}:{get_language()}:{path}"
+        key = f"page:{version}:{path}"
         response = cache.get(key) if timeout else None
         if response is None:
             response = view(request, *args, **kwargs)
@@ -46,18 +52,24 @@ def public_page(view):
                 response.render()
             if timeout and response.status_code == 200:
                 cache.set(key, response, timeout)
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified)
-        # The language comes from the cookie or from Accept-Language.
-        patch_vary_headers(response, ("Cookie", "Accept-Language"))
-        return response
+        return with_validators(response, etag, last_modified)
 
     return cached_view
 
 
+def with_validators(response, etag, last_modified):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    # Browsers keep the page but ask before reusing it: the answer is a cheap 304.
+    patch_cache_control(response, no_cache=True)
+    # The language comes from the cookie or from Accept-Language.
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
 def bump_revision(sender, raw=False, action="post_", **kwargs):
-    # loaddata's raw saves are counted once, by the command that loads; a change to links
-    # is counted once it is done.
+    # loaddata's raw saves are counted once, by the command that loads (the links it sets
+    # still count, harmlessly); a change to links counts once it is done.
     if not raw and action.startswith("post_"):
         ContentRevision.objects.bump()
 

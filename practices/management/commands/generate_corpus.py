@@ -166,7 +166,8 @@ class Command(BaseCommand):
         if clear:
             self.clear()
             call_command("rebuild_search_index", verbosity=0)
-            self.stdout.write(self.style.SUCCESS("Synthetic records removed."))
+            if verbosity:
+                self.stdout.write(self.style.SUCCESS("Synthetic records removed."))
             return
         if instruments < 1 or batch < 1:
             raise CommandError("--instruments and --batch must be positive.")
@@ -191,13 +192,14 @@ class Command(BaseCommand):
                 )
             )
             ContentRevision.objects.bump()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Generated {instruments} synthetic instruments, {len(practices)} practices, "
-                f"{len(institutions)} institutions and {len(places)} countries "
-                f"in {time.monotonic() - started:.1f} s."
+        if verbosity:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Generated {instruments} synthetic instruments, {len(practices)} "
+                    f"practices, {len(institutions)} institutions and {len(places)} countries "
+                    f"in {time.monotonic() - started:.1f} s."
+                )
             )
-        )
 
     def source_sentences(self):
         text = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
@@ -249,8 +251,9 @@ class Command(BaseCommand):
         areas = list(ThematicArea.objects.all())
         last = dict(Practice.objects.values_list("area").annotate(last=Max("position")).order_by())
         records = []
-        for number in range(1, instruments // INSTRUMENTS_PER_PRACTICE + 2):
-            area = corpus.random.choice(areas)
+        practices = -(-instruments // INSTRUMENTS_PER_PRACTICE)  # rounded up
+        for number in range(1, practices + 1):
+            area = areas[(number - 1) % len(areas)]  # every area, evenly
             last[area.pk] = last.get(area.pk, 0) + 1
             title = (
                 f"Práctica de {corpus.random.choice(ACTIONS)} {corpus.random.choice(PEOPLE)} "
