@@ -469,10 +469,19 @@ class Command(BaseCommand):
             ratios = [p95_ratio(run, key) for key in keys]
             return all(r is not None and r <= limit for r in ratios)
 
+        def rps(result):
+            # A server that finished no request in the whole run served 0 per second.
+            return 0.0 if result.get("requests") == 0 else result["rps"]
+
         def faster(run):
             if peer is None:
                 return None
-            return all((ratio(run[key]["rps"], peer[key]["rps"]) or 0) >= 1 for key in pages)
+            return all(
+                rps(run[key]) is not None
+                and rps(peer[key]) is not None
+                and rps(run[key]) >= rps(peer[key])
+                for key in pages
+            )
 
         generation = results["corpus"]["generation_seconds"]
         weight = results["front_end"]["css_js_gzip_kb"]
