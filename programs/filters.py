@@ -306,7 +306,6 @@ class InstrumentFilter(django_filters.FilterSet):
         the ticked ones, wherever they rank."""
         counts = (
             Participation.objects.filter(instrument__in=self._others("institucion").values("pk"))
-            .values("institution")  # grouped by key, not by the text columns
             .values_list("institution__slug", "institution__name", "institution__acronym")
             .annotate(count=Count("instrument", distinct=True))
             .order_by("-count", "institution__name")

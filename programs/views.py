@@ -139,11 +139,11 @@ class InstitutionDetailView(DetailView):
 
 def glossary(request):
     """Every acronym, linked to its record, with what kind of record it is."""
-    with_acronym = Q(acronym="")
+    no_acronym = Q(acronym="")
     records = [
-        *((r, r.get_kind_display()) for r in published_instruments().exclude(with_acronym)),
-        *((r, r.get_kind_display()) for r in Institution.objects.exclude(with_acronym)),
-        *((r, TargetGroup._meta.verbose_name) for r in TargetGroup.objects.exclude(with_acronym)),
+        *((r, r.get_kind_display()) for r in published_instruments().exclude(no_acronym)),
+        *((r, r.get_kind_display()) for r in Institution.objects.exclude(no_acronym)),
+        *((r, TargetGroup._meta.verbose_name) for r in TargetGroup.objects.exclude(no_acronym)),
     ]
     entries = sorted(
         records,
