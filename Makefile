@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test reset-data superuser lint lock messages clean bench
+.PHONY: run serve test reset-data superuser backup restore loadtest lint lock messages clean bench
 
 # Local serving runs in debug mode on the embedded SQLite database.
 run: export DJANGO_DEBUG ?= true
@@ -14,6 +14,36 @@ run: $(VENV)/.runtime
 	$(MANAGE) setup_roles
 	$(MANAGE) load_knowledge_base --if-empty
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Production serving: DEBUG off, gunicorn (config/gunicorn.py), hashed and compressed static
+# files through whitenoise, migrations applied. Needs DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS; serves SQLite unless DATABASE_URL is set. It expects a TLS proxy in
+# front: plain http is redirected to https unless the proxy sends X-Forwarded-Proto: https.
+serve: export DJANGO_DEBUG = false
+serve: $(VENV)/.runtime
+	$(MANAGE) check --deploy
+	$(MANAGE) migrate --no-input
+	$(MANAGE) setup_roles
+	$(MANAGE) load_knowledge_base --if-empty
+	$(MANAGE) collectstatic --no-input --verbosity 0
+	PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
+
+# Writes a complete copy of the database (PostgreSQL or SQLite) to var/backups/, or to BACKUP.
+backup: export DJANGO_DEBUG ?= true
+backup: $(VENV)/.runtime
+	$(MANAGE) backup $(if $(BACKUP),--output $(BACKUP))
+
+# Restores BACKUP into the database, which must be empty (a new one) unless REPLACE=yes.
+restore: export DJANGO_DEBUG ?= true
+restore: $(VENV)/.runtime
+	$(MANAGE) restore $(BACKUP) $(if $(filter yes,$(REPLACE)),--replace)
+
+# 60 s of 32 connections on mixed pages against `make serve` on PostgreSQL, then again
+# while an editor saves in a loop; prints the figures the README quotes.
+loadtest: LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/buenas_practicas_load
+loadtest: export DJANGO_SECRET_KEY ?= loadtest-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz
+loadtest: $(VENV)/.dev
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(MANAGE) loadtest
 
 # SQLite unless DATABASE_URL points elsewhere (e.g. postgres://postgres@127.0.0.1:5432/buenas_practicas).
 test: export DJANGO_SECRET_KEY ?= test-only-not-secret

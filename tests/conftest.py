@@ -19,6 +19,13 @@ def collected_static_files(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def plain_http(settings):
+    """Tests talk to the site directly, not through the TLS proxy production sits behind,
+    so plain http is not redirected; tests/test_security.py checks that it is."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
 def page_cache_off(settings):
     """Tests see each page as rendered now: many change records behind the signals'
     back (queryset.update()), which editors cannot do; tests/test_caching.py turns the

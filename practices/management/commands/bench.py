@@ -378,6 +378,8 @@ class Command(BaseCommand):
             **os.environ,
             "DJANGO_DEBUG": "false",
             "DJANGO_BENCHMARK": "true",
+            # wrk speaks plain http on loopback, where no TLS proxy stands in front.
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_PAGE_CACHE_SECONDS": "600" if warm else "0",

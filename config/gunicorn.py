@@ -1,0 +1,19 @@
+"""gunicorn's settings for `make serve`: read by `gunicorn -c config/gunicorn.py`."""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A request slower than this is stuck; its worker is replaced rather than left hanging.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+# Workers are recycled now and then, so that no slow leak can grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Django logs each request as JSON with its id (config.middleware); gunicorn logs only
+# its own errors, to stderr.
+accesslog = None
+errorlog = "-"
+# Only the proxy on this machine may say a request came over https.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
