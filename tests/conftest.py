@@ -18,11 +18,13 @@ def collected_static_files(tmp_path_factory):
         yield
 
 
-@pytest.fixture(autouse=True)
-def plain_http(settings):
+@pytest.fixture(scope="session", autouse=True)
+def plain_http():
     """Tests talk to the site directly, not through the TLS proxy production sits behind,
-    so plain http is not redirected; tests/test_security.py checks that it is."""
-    settings.SECURE_SSL_REDIRECT = False
+    so plain http is not redirected; tests/test_security.py checks that it is. Session-wide,
+    so that the live server of the browser tests starts with it too."""
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
 
 
 @pytest.fixture(autouse=True)
