@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from programs.admin import (
     SOURCES,
     TIMESTAMPS,
     ConcurrentEditForm,
+    HistoryAdmin,
     PublishingMixin,
     SiteSearchMixin,
 )
@@ -14,7 +14,7 @@ from .models import Practice, ThematicArea
 
 
 @admin.register(ThematicArea)
-class ThematicAreaAdmin(SiteSearchMixin, SimpleHistoryAdmin):
+class ThematicAreaAdmin(SiteSearchMixin, HistoryAdmin):
     list_display = ("number", "title")
     search_fields = ("title", "resolution_text")
     prepopulated_fields = {"slug": ("title",)}
@@ -22,7 +22,7 @@ class ThematicAreaAdmin(SiteSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(SiteSearchMixin, PublishingMixin, SimpleHistoryAdmin):
+class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin):
     form = ConcurrentEditForm
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")

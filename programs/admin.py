@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
@@ -21,6 +23,19 @@ from .models import (
 
 TIMESTAMPS = ("created_at", "updated_at")
 SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple_history's admin, with reverting to an old version held to the change
+    permission. Its history form only hides the Revert button from a user who may view
+    the record but not change it: posted anyway, the form would save."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            record = self.get_object(request, unquote(object_id))
+            if not self.has_change_history_permission(request, record):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class SiteSearchMixin:
@@ -81,7 +96,7 @@ class DependentsProtectedMixin:
 
 
 @admin.register(Place)
-class PlaceAdmin(DependentsProtectedMixin, SimpleHistoryAdmin):
+class PlaceAdmin(DependentsProtectedMixin, HistoryAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "code", "kind", "country")
     list_filter = ("kind",)
@@ -91,7 +106,7 @@ class PlaceAdmin(DependentsProtectedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SiteSearchMixin, SimpleHistoryAdmin):
+class InstitutionAdmin(SiteSearchMixin, HistoryAdmin):
     list_display = ("name", "acronym", "kind", "country")
     list_filter = ("kind", "country")
     search_fields = ("name", "acronym")
@@ -106,7 +121,7 @@ class InstitutionAdmin(SiteSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TargetGroup)
-class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, SimpleHistoryAdmin):
+class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "parent")
     list_filter = ("parent",)
@@ -224,9 +239,7 @@ class InstrumentForm(ConcurrentEditForm):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(
-    SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, SimpleHistoryAdmin
-):
+class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, HistoryAdmin):
     form = InstrumentForm
     protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")
@@ -267,7 +280,7 @@ class InstrumentAdmin(
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(SimpleHistoryAdmin):
+class KeyFigureAdmin(HistoryAdmin):
     list_display = ("instrument", "value", "unit", "measure")
     search_fields = ("measure", "instrument__name", "instrument__acronym")
     autocomplete_fields = ("instrument",)
@@ -275,7 +288,7 @@ class KeyFigureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SimpleHistoryAdmin):
+class ParticipationAdmin(HistoryAdmin):
     list_display = ("instrument", "institution", "role")
     list_filter = ("role", "institution")
     search_fields = ("instrument__name", "institution__name", "institution__acronym")
@@ -283,7 +296,7 @@ class ParticipationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Synonym)
-class SynonymAdmin(SimpleHistoryAdmin):
+class SynonymAdmin(HistoryAdmin):
     list_display = ("terms", "updated_at")
     search_fields = ("terms",)
     readonly_fields = TIMESTAMPS
