@@ -208,6 +208,7 @@ SESSION_COOKIE_HTTPONLY = True
 # No script of ours or of the admin reads the CSRF cookie; forms carry the token.
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_ENGINE = "config.sessions"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Every script and style is a file served by the site itself: no inline code, no
 # third party. Pages are cached whole and shared, so the policy carries no nonce.

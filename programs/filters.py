@@ -119,6 +119,18 @@ class InstrumentFilter(django_filters.FilterSet):
         model = Instrument
         fields = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        # A select's "all" option (the timeline's «Todos») sends its name with no value:
+        # that asks for nothing, and the multiple-choice fields would call it invalid.
+        if data is not None:
+            data = data.copy()
+            for name, values in list(data.lists()):
+                if kept := [value for value in values if value]:
+                    data.setlist(name, kept)
+                else:
+                    del data[name]
+        super().__init__(data, *args, **kwargs)
+
     # How many results there are, known once the kind and status facets are counted (their
     # query covers every result), so that paginating needs no count of its own.
     result_count = None
@@ -311,7 +323,10 @@ class InstrumentFilter(django_filters.FilterSet):
             .order_by("-count", "institution__name")
         )
         rows = list(counts[:INSTITUTION_OPTIONS])
-        ticked = self._selected("institucion") - {slug for slug, *_rest in rows}
+        # The slugs the form accepted, not the raw ones: a raw value reaches the database
+        # as it came, and PostgreSQL refuses text with a NUL byte in it.
+        accepted = self.form.cleaned_data.get("institucion") or ()
+        ticked = {institution.slug for institution in accepted} - {slug for slug, *_rest in rows}
         if ticked:
             rows += counts.filter(institution__slug__in=ticked)
         return self._facet(
