@@ -531,6 +531,16 @@ def stored_vector_operation(models, indexes=()):
         for app_label, model_name in models:
             table = apps.get_model(app_label, model_name)._meta.db_table
             schema_editor.execute(f"DROP TRIGGER {table}_search_vector ON {table}")
+        # Every operation creates the shared function (CREATE OR REPLACE); the reverse of
+        # the first one applied, undone last, finds no trigger left using it and drops it.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger JOIN pg_proc ON pg_proc.oid = pg_trigger.tgfoid "
+                "WHERE pg_proc.proname = 'search_vector_refresh'"
+            )
+            in_use = cursor.fetchone() is not None
+        if not in_use:
+            schema_editor.execute("DROP FUNCTION IF EXISTS search_vector_refresh()")
 
     return migrations.RunPython(forward, backward)
 

@@ -45,8 +45,15 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
                     ) from error
+            # In the same transaction: should the rebuild fail, the records and their index
+            # stay as they were, rather than new records being left unsearchable.
+            try:
+                call_command("rebuild_search_index", verbosity=0)
+            except Exception as error:
+                raise CommandError(
+                    f"Rebuilding the search index failed: {error} Nothing was loaded or changed."
+                ) from error
             ContentRevision.objects.bump()
-        call_command("rebuild_search_index", verbosity=0)
         if verbosity:
             counts = ", ".join(
                 f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in models

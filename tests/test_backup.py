@@ -1,0 +1,390 @@
+"""`make backup` and `make restore`: a backup restored into an empty database gives back the
+same data, and a restore either loads all of a backup or changes nothing."""
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import re
+import stat
+import threading
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from practices import backup
+from practices.models import Practice
+from programs import search
+from programs.models import ContentRevision, Instrument, Place, Synonym
+from tests.dumps import canonical_dump, counts, kept_models
+from tests.helpers import admin_form_data
+
+PASSWORD = "una-clave-larga-para-la-editora"
+PTAT = "programa-de-trabajadores-agricolas-temporales-mexico-canada"
+
+
+def run_backup(path=None):
+    out = io.StringIO()
+    options = {"output": str(path)} if path else {}
+    call_command("backup", stdout=out, **options)
+    return out.getvalue()
+
+
+def run_restore(path, **options):
+    out = io.StringIO()
+    call_command("restore", str(path), stdout=out, **options)
+    return out.getvalue()
+
+
+def read_backup(path):
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        return json.load(file)
+
+
+def editors_work(client):
+    """What a live site holds beyond the fixtures: an editor in a group, an admin edit (in
+    the history and the admin log), a deleted instrument whose history rows now point at
+    nothing, and an admin log entry for a model that no longer exists."""
+    call_command("setup_roles", verbosity=0)
+    editor = User.objects.create_user("editora", "editora@example.org", PASSWORD, is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editores"))
+    editor.user_permissions.add(Permission.objects.get(codename="delete_thematicarea"))
+    admin = User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+    client.force_login(admin)
+    instrument = Instrument.objects.get(slug=PTAT)
+    url = reverse("admin:programs_instrument_change", args=[instrument.pk])
+    data = admin_form_data(client.get(url))
+    data["summary"] = "Resumen editado antes de la copia."
+    assert client.post(url, data).status_code == 302
+    doomed = Instrument.objects.filter(children=None, participations__isnull=False).last()
+    doomed.delete()
+    gone = ContentType.objects.create(app_label="retired", model="oldmodel")
+    LogEntry.objects.create(user=admin, content_type=gone, object_id="1", action_flag=3)
+    return editor
+
+
+def test_the_backup_holds_every_model_but_those_left_out_on_purpose():
+    assert set(backup.backed_up_models()) == set(kept_models())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restored_into_an_empty_database_gives_the_same_data_and_a_working_site(
+    tmp_path, client
+):
+    call_command("load_knowledge_base", verbosity=0)
+    editors_work(client)
+    before = canonical_dump()
+    path = tmp_path / "copia.json.gz"
+
+    with CaptureQueriesContext(connection) as queries:
+        output = run_backup(path)
+    records = sum(len(before[model._meta.label]) for model in kept_models())
+    assert f"{path}: {records} records" in output
+    # Read a chunk at a time, links included: not one query per record.
+    assert len(queries) < 100
+
+    # A new database: tables empty, content types and permissions numbered anew.
+    call_command("flush", interactive=False, verbosity=0)
+    old_id = ContentType.objects.get(app_label="programs", model="instrument").pk
+    ContentType.objects.filter(app_label="programs").delete()
+    call_command("migrate", verbosity=0)
+    assert ContentType.objects.get(app_label="programs", model="instrument").pk != old_id
+    assert not any(canonical_dump().values())
+
+    output = run_restore(path)
+
+    assert f"Restored {records} records" in output
+    after = canonical_dump()
+    assert counts(after) == counts(before)
+    for label in before:
+        assert after[label] == before[label], label
+    # The history came through: the admin edit, and the deletion whose rows now point
+    # at an instrument that no longer exists.
+    assert {row["history_type"] for row in after["programs.HistoricalInstrument"]} == {"~", "-"}
+    instruments = {row["id"] for row in after["programs.Instrument"]}
+    assert {row["instrument_id"] for row in after["programs.HistoricalParticipation"]} - instruments
+    assert User.objects.get(username="editora").check_password(PASSWORD)
+    assert User.objects.get(username="editora").has_perm("programs.change_instrument")
+
+    # Search: the PostgreSQL trigger rebuilt the vectors the backup leaves out.
+    found = Instrument.objects.search(search.parse("trabajadores agrícolas temporales"))
+    assert PTAT in found.values_list("slug", flat=True)
+    if connection.vendor == "postgresql":
+        assert not Instrument.objects.filter(search_vector__isnull=True).exists()
+    # Typo tolerance draws on the restored vocabulary.
+    assert search.suggestion(search.parse("trabajdores")) == "trabajadores"
+    response = client.get("/instrumentos/", {"q": "trabajadores agrícolas"})
+    assert response.status_code == 200
+    assert PTAT in response.content.decode()
+    # New rows take new ids: the sequences follow the restored rows.
+    synonym = Synonym.objects.create(terms="alfa, beta")
+    assert synonym.pk > max(Synonym.objects.exclude(pk=synonym.pk).values_list("pk", flat=True))
+    User.objects.create_user("otra", password=PASSWORD)
+    # No cached page from before the restore can be served after it.
+    assert ContentRevision.objects.current().number >= 1
+    # An editor can sign in and edit.
+    client.force_login(User.objects.get(username="editora"))
+    instrument = Instrument.objects.get(slug=PTAT)
+    url = reverse("admin:programs_instrument_change", args=[instrument.pk])
+    data = admin_form_data(client.get(url))
+    data["summary"] = "Editado después de restaurar."
+    assert client.post(url, data).status_code == 302
+    assert instrument.history.first().summary == "Editado después de restaurar."
+
+
+def test_restore_refuses_a_database_with_data_and_changes_nothing(knowledge_base, tmp_path):
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+    Instrument.objects.filter(slug=PTAT).update(summary="Cambiado después de la copia.")
+    before = canonical_dump()
+
+    with pytest.raises(CommandError, match="already holds data.*--replace"):
+        run_restore(path)
+
+    assert canonical_dump() == before
+
+
+def test_a_user_alone_makes_a_database_not_empty(db, tmp_path):
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+    User.objects.create_user("solitaria", password=PASSWORD)
+
+    with pytest.raises(CommandError, match="1 auth.User"):
+        run_restore(path)
+
+    assert list(User.objects.values_list("username", flat=True)) == ["solitaria"]
+
+
+def test_replace_puts_the_backup_in_place_of_everything(knowledge_base, tmp_path):
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+    backed_up = canonical_dump()
+    Instrument.objects.filter(slug=PTAT).update(summary="Cambiado después de la copia.")
+    Practice.objects.last().delete()
+    Place.objects.create(code="XX", name="Nuevo", kind="pais", citation="Una fuente.")
+    User.objects.create_user("nueva", password=PASSWORD)
+    session = SessionStore()
+    session["dato"] = 1
+    session.create()
+    revision = ContentRevision.objects.current().number
+
+    run_restore(path, replace=True)
+
+    assert canonical_dump() == backed_up
+    assert not Session.objects.exists()
+    assert ContentRevision.objects.current().number > revision
+
+
+def small_database():
+    """A few rows of several kinds: enough to see a restore change anything."""
+    User.objects.create_user("editora", password=PASSWORD)
+    Group.objects.create(name="Editores").permissions.add(
+        Permission.objects.get(codename="change_instrument")
+    )
+    mexico = Place.objects.create(code="MX", name="México", kind="pais", citation="Fuente.")
+    Place.objects.create(
+        code="MX-CHP", name="Chiapas", kind="estado", country=mexico, citation="F."
+    )
+
+
+def place(pk, **fields):
+    return json.dumps({"model": "programs.place", "pk": pk, "fields": fields})
+
+
+def with_line(text, line, before_last=False):
+    """The backup's text with `line` (a record, without its comma) inserted after the
+    first record, or before the last."""
+    lines = text.splitlines()
+    lines.insert(len(lines) - 2 if before_last else 2, line + ",")
+    return "\n".join(lines) + "\n"
+
+
+CORRUPTIONS = {
+    "cut short": lambda data, text: data[: len(data) * 2 // 3],
+    "damaged bytes": lambda data, text: (
+        data[:40] + bytes(b ^ 0x55 for b in data[40:60]) + data[60:]
+    ),
+    "last lines lost": lambda data, text: gzip.compress("\n".join(text.splitlines()[:-2]).encode()),
+    "trailing comma": lambda data, text: gzip.compress(text.replace("\n]", ",\n]").encode()),
+    "not json": lambda data, text: gzip.compress(with_line(text, "{not json}").encode()),
+    "unknown model": lambda data, text: gzip.compress(
+        with_line(text, '{"model": "programs.nothing", "pk": 1, "fields": {}}').encode()
+    ),
+    "a model backups leave out": lambda data, text: gzip.compress(
+        with_line(
+            text,
+            '{"model": "contenttypes.contenttype", "pk": 999, '
+            '"fields": {"app_label": "x", "model": "y"}}',
+        ).encode()
+    ),
+    "wrong field type": lambda data, text: gzip.compress(
+        with_line(
+            text, place(90, code="ZZ", name="Z", kind="pais", citation="F.", created_at="ayer")
+        ).encode()
+    ),
+    "unknown field": lambda data, text: gzip.compress(
+        with_line(text, place(91, code="ZY", name="Z", kind="pais", colour="red")).encode()
+    ),
+    "dangling reference": lambda data, text: gzip.compress(
+        with_line(
+            text, place(92, code="ZZ-A", name="Z", kind="estado", country=999, citation="F.")
+        ).encode()
+    ),
+    "constraint violated": lambda data, text: gzip.compress(
+        with_line(text, place(93, code="ZX", name="Z", kind="pais")).encode()  # no source
+    ),
+    "the same record twice": lambda data, text: gzip.compress(
+        with_line(text, text.splitlines()[1].removesuffix(",")).encode()
+    ),
+    "not a backup": lambda data, text: b"Esto no es una copia.\n",
+    "empty file": lambda data, text: b"",
+}
+
+
+@pytest.mark.parametrize("damage", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_a_damaged_backup_fails_cleanly_and_changes_nothing(db, tmp_path, damage):
+    small_database()
+    good = tmp_path / "copia.json.gz"
+    run_backup(good)
+    data = good.read_bytes()
+    bad = tmp_path / "mala.json.gz"
+    bad.write_bytes(damage(data, gzip.decompress(data).decode()))
+    before = canonical_dump()
+    revision = ContentRevision.objects.current()
+    revision = (revision.number, revision.changed_at)
+
+    # --replace empties the database first: the failure must undo that too.
+    with pytest.raises(CommandError) as error:
+        run_restore(bad, replace=True)
+
+    assert str(bad) in str(error.value)
+    assert "Nothing was restored" in str(error.value)
+    assert canonical_dump() == before
+    current = ContentRevision.objects.current()
+    assert (current.number, current.changed_at) == revision
+
+
+class Undo(Exception):
+    pass
+
+
+def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(db, tmp_path):
+    path = tmp_path / "copia.json.gz"
+    with contextlib.suppress(Undo), transaction.atomic():
+        small_database()
+        run_backup(path)
+        raise Undo  # the database is empty again
+    text = gzip.decompress(path.read_bytes()).decode()
+    path.write_bytes(gzip.compress(with_line(text, "{broken", before_last=True).encode()))
+    assert not any(canonical_dump().values())
+
+    with pytest.raises(CommandError, match="near line"):
+        run_restore(path)
+
+    assert not any(canonical_dump().values())
+
+
+def test_the_default_backup_is_private_and_named_by_its_utc_time(db, tmp_path, settings):
+    settings.BACKUP_DIR = tmp_path / "backups"
+    umask = os.umask(0)  # the most permissive: the file must be private all the same
+    try:
+        output = run_backup()
+    finally:
+        os.umask(umask)
+
+    (path,) = settings.BACKUP_DIR.iterdir()
+    assert re.fullmatch(r"buenas-practicas-\d{8}T\d{6}Z\.json\.gz", path.name)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.BACKUP_DIR.stat().st_mode) == 0o700
+    assert str(path) in output
+    # Plain JSON inside: readable without this project.
+    assert read_backup(path) == []
+
+
+def test_an_empty_database_backs_up_and_restores(db, tmp_path):
+    path = tmp_path / "vacia.json.gz"
+    assert ": 0 records" in run_backup(path)
+    assert gzip.decompress(path.read_bytes()) == b"[\n]\n"
+
+    assert "Restored 0 records" in run_restore(path)
+
+    assert not any(canonical_dump().values())
+    assert ContentRevision.objects.current().number == 1
+
+
+def test_a_backup_never_overwrites_a_file(db, tmp_path):
+    path = tmp_path / "copia.json.gz"
+    path.write_bytes(b"anterior")
+
+    with pytest.raises(CommandError, match="already exists"):
+        run_backup(path)
+
+    assert path.read_bytes() == b"anterior"
+
+
+class PowerCut(Exception):
+    pass
+
+
+def test_an_interrupted_backup_leaves_no_file(knowledge_base, tmp_path, monkeypatch):
+    written = []
+
+    def end_object(self, obj):
+        written.append(obj)
+        if len(written) == 100:
+            raise PowerCut
+
+    monkeypatch.setattr(backup.BackupSerializer, "end_object", end_object)
+
+    with pytest.raises(PowerCut):
+        run_backup(tmp_path / "copia.json.gz")
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_backup_keeps_full_precision_and_no_derived_vectors(knowledge_base, tmp_path):
+    moment = "2024-05-06T07:08:09.123456+00:00"
+    Instrument.objects.filter(slug=PTAT).update(updated_at=moment)
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+
+    (record,) = [r for r in read_backup(path) if r["fields"].get("slug") == PTAT]
+    assert record["fields"]["updated_at"] == "2024-05-06T07:08:09.123456Z"
+    assert "search_vector" not in record["fields"]
+    assert record["fields"]["search_a"]  # the analyzed text that SQLite searches is kept
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database is in memory")
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_one_moment_even_while_an_editor_saves(tmp_path, monkeypatch):
+    """An editor's save committed halfway through the backup is not in it (PostgreSQL
+    reads every table at the snapshot of the backup's first query)."""
+    Group.objects.create(name="Editores")
+    original = backup.BackupSerializer.end_object
+
+    def editor_saves():
+        Synonym.objects.create(terms="guardado, durante la copia")
+        connection.close()
+
+    def end_object(self, obj):
+        original(self, obj)
+        if isinstance(obj, Group):
+            thread = threading.Thread(target=editor_saves)
+            thread.start()
+            thread.join()
+
+    monkeypatch.setattr(backup.BackupSerializer, "end_object", end_object)
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+
+    assert Synonym.objects.filter(terms__startswith="guardado").exists()
+    assert [r["model"] for r in read_backup(path)] == ["auth.group"]
