@@ -30,7 +30,7 @@ def catalogue(request):
     context = catalogue_context(request, Instrument.objects.published())
     query = context["search"]
     if query:
-        context["hits"] = [
+        hits = [
             (label, list(ranked(queryset.search(query))[:HITS]))
             for label, queryset in (
                 (Practice._meta.verbose_name_plural, Practice.objects.published()),
@@ -39,6 +39,9 @@ def catalogue(request):
                 (TargetGroup._meta.verbose_name_plural, TargetGroup.objects.all()),
             )
         ]
+        # Only the kinds that matched: with none, the page has no "direct matches"
+        # section, whose heading would announce an empty list to a screen reader.
+        context["hits"] = [(label, records) for label, records in hits if records]
     return render(request, "practices/catalogue.html", context)
 
 

@@ -6,7 +6,14 @@ from django.test import override_settings
 def pytest_report_header(config):
     from django.db import connection
 
-    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+    from tests.browser.conftest import CHROMIUM, HAS_CHROMIUM
+
+    browser = (
+        f"browser tests: Chromium at {CHROMIUM}"
+        if HAS_CHROMIUM
+        else "browser tests: SKIPPED, Chromium not installed (apt-get install chromium)"
+    )
+    return [f"database: {connection.vendor} ({connection.settings_dict['NAME']})", browser]
 
 
 @pytest.fixture(scope="session", autouse=True)

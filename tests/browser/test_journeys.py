@@ -1,0 +1,194 @@
+"""What readers do on the public site, in a real browser: from an area to a program and
+the law it rests on, a search typed without accents, the language switch, and the filter
+panel on a phone. (The editor's journey is in test_editor_journey.py.)"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.served_site import (
+    PHONE,
+    PROGRAM_AREA,
+    no_horizontal_scroll,
+    served_knowledge_base,
+)
+
+# Each test reads the knowledge base the module loads once (see served_site.py): it runs
+# inside a transaction of its own, and the module's records stay committed around it.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+AREA_TITLE = "Trabajo decente, movilidad laboral y migración regular"
+GROUP = "Migrantes en situación migratoria irregular"
+PROGRAM = "Programa Temporal de Regularización Migratoria 2015"
+LAW = "Ley de Migración"
+
+
+@pytest.fixture(scope="module")
+def site(browser, django_db_setup, django_db_blocker):
+    # Depends on `browser` so that it is torn down (and flushes the database) while
+    # Playwright's fixture still allows the ORM next to its event loop.
+    with served_knowledge_base(django_db_blocker) as site:
+        yield site
+
+
+def result_count(page):
+    """The number of results the catalogue announces in its results heading."""
+    return int(re.match(r"\d+", page.locator("#resultados").inner_text()).group())
+
+
+def test_from_an_area_to_a_program_and_the_law_it_rests_on(site, browser):
+    page = site.open(browser)
+    page.goto("/")
+    page.get_by_role("link", name=re.compile(AREA_TITLE)).click()
+    expect(page.locator("h1")).to_have_text(AREA_TITLE)
+
+    # The area's count of programs leads to the catalogue, scoped to the area and kind.
+    by_kind = page.locator("#por-tipo + ul")
+    by_kind.get_by_role("link", name=re.compile(r"^Programa \d+$")).click()
+    expect(page.locator("h1")).to_have_text("Catálogo de instrumentos")
+    chips = page.get_by_role("list", name="Filtros activos")
+    expect(chips.get_by_role("link")).to_have_count(2)
+    area_programs = result_count(page)
+
+    # Ticking a target group narrows the results to the programs for that group.
+    with page.expect_navigation():
+        page.get_by_role("checkbox", name=re.compile(f"^{GROUP}")).click()
+    assert f"area={PROGRAM_AREA}" in page.url and "grupo=" in page.url
+    expect(page.get_by_role("checkbox", name=re.compile(f"^{GROUP}"))).to_be_checked()
+    expect(chips.get_by_role("link")).to_have_count(3)
+    for_group = result_count(page)
+    assert 0 < for_group < area_programs
+    cards = page.locator(".results .card")
+    expect(cards).to_have_count(for_group)
+    for card in cards.all():
+        expect(card.locator(".badge")).to_have_text("Programa")
+        expect(card.locator(".tags")).to_contain_text(GROUP)
+
+    page.get_by_role("link", name=re.compile(f"^{PROGRAM}")).click()
+    expect(page.locator("h1")).to_contain_text(PROGRAM)
+    legal_basis = page.locator(".facts div", has=page.locator("dt", has_text="Fundamento legal"))
+    legal_basis.get_by_role("link", name=LAW).click()
+
+    expect(page.locator("h1")).to_have_text(f"{LAW} (LM)")
+    # The link back: the law lists the programs that rest on it.
+    resting = page.locator(
+        ".facts div", has=page.locator("dt", has_text="Se sustentan en este instrumento")
+    )
+    expect(resting.get_by_role("link", name=re.compile(f"^{PROGRAM}"))).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("start", "search_box", "words", "record"),
+    [
+        (
+            "/",
+            "#hero-search",
+            "ninos no acompanados",
+            "Protocolo para la atención consular de niñas, niños y adolescentes migrantes "
+            "no acompañados",
+        ),
+        ("/glosario/", "#site-search", "proteccion", "Grupos Beta de Protección a Migrantes"),
+    ],
+    ids=["home-search-box", "header-search-box"],
+)
+def test_a_search_typed_without_accents_finds_the_accented_record(
+    site, browser, start, search_box, words, record
+):
+    page = site.open(browser)
+    page.goto(start)
+    page.fill(search_box, words)
+    page.press(search_box, "Enter")
+
+    expect(page.locator("h1")).to_have_text("Catálogo de instrumentos")
+    # The header's search box and the filter panel's both show what was searched.
+    expect(page.locator("#site-search")).to_have_value(words)
+    expect(page.locator("#filtro-q")).to_have_value(words)
+    assert result_count(page) > 0
+    result = page.locator(".results .card h3 a", has_text=record)
+    expect(result).to_have_count(1)
+    # The accented words the unaccented query matched are highlighted.
+    first_word = words.split()[0]
+    accented = {"ninos": "niños", "proteccion": "protección"}[first_word]
+    expect(result.locator("mark", has_text=re.compile(accented, re.IGNORECASE))).not_to_have_count(
+        0
+    )
+
+    result.click()
+    expect(page.locator("h1")).to_contain_text(record)
+
+
+def test_the_language_switch_changes_the_page_and_the_choice_stays(site, browser):
+    page = site.open(browser, locale="es-MX")
+    page.goto("/")
+    html = page.locator("html")
+    nav = page.get_by_role("navigation", name="Secciones")
+    expect(html).to_have_attribute("lang", "es-mx")
+    expect(nav).to_contain_text("Áreas temáticas")
+
+    page.select_option("#language", label="English")
+    page.get_by_role("button", name="Cambiar").click()
+
+    # The same page, now in English.
+    expect(html).to_have_attribute("lang", "en")
+    assert page.url == site.url + "/"
+    expect(page.locator("h1")).to_have_text("Mexico's good practices on migration")
+    nav = page.get_by_role("navigation", name="Sections")
+    expect(nav).to_contain_text("Thematic areas")
+
+    # Other pages follow, in this tab and in a new one, though the browser asks for Spanish.
+    nav.get_by_role("link", name="Catalogue").click()
+    expect(html).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Instruments catalogue")
+    page.locator(".results .card h3 a").first.click()
+    expect(html).to_have_attribute("lang", "en")
+    expect(page.locator(".facts dt").first).to_have_text(re.compile("^(Start|Status)$"))
+    other_tab = page.context.new_page()
+    other_tab.goto(site.paths["glossary"])
+    expect(other_tab.locator("h1")).to_have_text("Glossary of acronyms")
+    expect(other_tab.locator("html")).to_have_attribute("lang", "en")
+
+    # Back to Spanish from a record's page: the reader stays on it.
+    record_url = page.url
+    page.select_option("#language", label="Español")
+    page.get_by_role("button", name="Change").click()
+    expect(html).to_have_attribute("lang", "es-mx")
+    assert page.url == record_url
+    expect(page.get_by_role("navigation", name="Secciones")).to_contain_text("Catálogo")
+    other_tab.reload()
+    expect(other_tab.locator("h1")).to_have_text("Glosario de siglas")
+
+
+def test_the_filter_panel_on_a_phone(site, browser):
+    page = site.open(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(site.paths["catalogue"])
+    everything = result_count(page)
+    panel = page.locator("details.filter-panel")
+    women = page.get_by_role("checkbox", name=re.compile("^Mujeres"))
+
+    # The panel starts closed, so that the results come first on a small screen.
+    expect(panel).to_have_js_property("open", False)
+    expect(women).to_be_hidden()
+    assert no_horizontal_scroll(page)
+
+    page.get_by_text("Filtros", exact=True).tap()
+    expect(women).to_be_visible()
+    assert no_horizontal_scroll(page)
+
+    # A tap on an option applies it at once.
+    with page.expect_navigation():
+        page.locator("label", has=women).tap()
+    assert "grupo=mujeres" in page.url
+    assert 0 < result_count(page) < everything
+    expect(page.get_by_role("list", name="Filtros activos")).to_contain_text("Mujeres")
+    expect(page.locator(".results .card").first).to_be_visible()
+    expect(panel).to_have_js_property("open", False)
+    assert no_horizontal_scroll(page)
+
+    # Opened again, it shows the option ticked, and closes.
+    summary = page.get_by_text("Filtros", exact=True)
+    summary.tap()
+    expect(women).to_be_checked()
+    summary.tap()
+    expect(women).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
