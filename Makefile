@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run serve test reset-data superuser backup restore loadtest lint lock messages clean bench
+.PHONY: run serve test screenshots reset-data superuser backup restore loadtest lint lock messages clean bench
 
 # Local serving runs in debug mode on the embedded SQLite database.
 run: export DJANGO_DEBUG ?= true
@@ -14,6 +14,11 @@ run: $(VENV)/.runtime
 	$(MANAGE) setup_roles
 	$(MANAGE) load_knowledge_base --if-empty
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Regenerates docs/screenshots/ (desktop and phone widths) with the browser tests.
+screenshots: export DJANGO_SECRET_KEY ?= test-only-not-secret
+screenshots: $(VENV)/.dev
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py
 
 # Production serving: DEBUG off, gunicorn (config/gunicorn.py), hashed and compressed static
 # files through whitenoise, migrations applied. Needs DJANGO_SECRET_KEY and
