@@ -135,6 +135,96 @@ def cell(value, digits=1, suffix=""):
     return "–" if value is None else f"{value:.{digits}f}{suffix}"
 
 
+# Helpers shared with `manage.py loadtest` -----------------------------------------
+
+
+def create_database(stdout):
+    """Create the PostgreSQL database DATABASE_URL names, if the server lacks it."""
+    if connection.vendor != "postgresql":
+        raise CommandError("This command runs on PostgreSQL only: set DATABASE_URL to postgres://.")
+    db = settings.DATABASES["default"]
+    # Django cannot connect to a database that is not there: ask the server for it.
+    with psycopg.connect(
+        dbname="postgres",
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        autocommit=True,
+    ) as server:
+        if not server.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
+        ).fetchone():
+            stdout.write(f"Creating database {db['NAME']}.")
+            server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+
+
+def install_wrk(stdout):
+    """Make sure `wrk` is on the PATH, installing the Debian package if it is not."""
+    if not shutil.which("wrk"):
+        stdout.write("Installing wrk (apt-get install -y wrk).")
+        install = ["apt-get", "install", "-y", "wrk"]
+        if subprocess.run(install, stdout=subprocess.DEVNULL).returncode:
+            subprocess.run(["apt-get", "update"], stdout=subprocess.DEVNULL)
+            subprocess.run(install, stdout=subprocess.DEVNULL)
+    if not shutil.which("wrk"):
+        raise CommandError("wrk is missing and could not be installed: apt-get install wrk.")
+
+
+def wrk_result(output):
+    """The JSON line a wrk script's `done()` writes, from wrk's output."""
+    return json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+
+
+def start_server(command, ready_url, log, env=None):
+    """Start `command`, its output going to the file `log`, and wait until `ready_url`
+    answers 200. A server that does not get there is stopped before the error is raised."""
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise CommandError(f"{command[0]} stopped at start: see {log}.")
+            try:
+                if get(ready_url, timeout=5)[0] == 200:
+                    return process
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.3)
+        raise CommandError(f"{command[0]} did not answer {ready_url}: see {log}.")
+    except BaseException:
+        stop_server(process)
+        raise
+
+
+def stop_server(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def flush_redis(url):
+    """Empty the Redis database `url` names (that one only). None when done; otherwise
+    why Redis cannot serve the site (the server is down, or the client library missing)."""
+    try:
+        import redis  # noqa: F401 - Django's Redis cache needs it
+    except ImportError:
+        return "The redis package is not installed"
+    location = urlsplit(url)
+    try:
+        with socket.create_connection((location.hostname, location.port), timeout=5) as s:
+            s.sendall(f"SELECT {location.path.strip('/')}\r\nFLUSHDB\r\n".encode())
+            if s.recv(100).startswith(b"+OK"):
+                return None
+            return "Redis refused to flush its database"
+    except OSError:
+        return "Redis does not answer"
+
+
 class Command(BaseCommand):
     help = "Benchmark the site on PostgreSQL over HTTP against a floor and Datasette."
 
@@ -171,7 +261,7 @@ class Command(BaseCommand):
                 results["datasette"] = self.measure_datasette(wrk, pages)
         finally:
             for process in self.processes:
-                self.stop(process)
+                stop_server(process)
         results["targets"] = self.targets(results)
         report = self.report(results)
         out = options["out"]
@@ -184,25 +274,7 @@ class Command(BaseCommand):
     # Data ---------------------------------------------------------------------
 
     def prepare_database(self):
-        if connection.vendor != "postgresql":
-            raise CommandError(
-                "The benchmark runs on PostgreSQL only: set DATABASE_URL to a postgres:// URL."
-            )
-        db = settings.DATABASES["default"]
-        # Django cannot connect to a database that is not there: ask the server for it.
-        with psycopg.connect(
-            dbname="postgres",
-            host=db["HOST"] or None,
-            port=db["PORT"] or None,
-            user=db["USER"] or None,
-            password=db["PASSWORD"] or None,
-            autocommit=True,
-        ) as server:
-            if not server.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-            ).fetchone():
-                self.stdout.write(f"Creating database {db['NAME']}.")
-                server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+        create_database(self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_knowledge_base", if_empty=True)
         wanted = self.options["instruments"]
@@ -276,9 +348,10 @@ class Command(BaseCommand):
             client = Client()
             with override_settings(PAGE_CACHE_SECONDS=0):
                 for key, page in pages.items():
-                    client.get(page["url"])  # warms per-process caches
+                    # As https, like the TLS proxy: with DEBUG off, plain http is redirected.
+                    client.get(page["url"], secure=True)  # warms per-process caches
                     with CaptureQueriesContext(connection) as queries:
-                        response = client.get(page["url"])
+                        response = client.get(page["url"], secure=True)
                     if response.status_code != 200:
                         raise CommandError(f"{page['url']} answered {response.status_code}.")
                     page["queries"] = len(queries)
@@ -317,41 +390,15 @@ class Command(BaseCommand):
     # Servers ------------------------------------------------------------------
 
     def find_wrk(self):
-        if not shutil.which("wrk"):
-            self.stdout.write("Installing wrk (apt-get install -y wrk).")
-            install = ["apt-get", "install", "-y", "wrk"]
-            if subprocess.run(install, stdout=subprocess.DEVNULL).returncode:
-                subprocess.run(["apt-get", "update"], stdout=subprocess.DEVNULL)
-                subprocess.run(install, stdout=subprocess.DEVNULL)
-        if not shutil.which("wrk"):
-            raise CommandError("wrk is missing and could not be installed: apt-get install wrk.")
+        install_wrk(self.stdout)
         lua = self.work / "report.lua"
         lua.write_text(WRK_REPORT)
         return ["wrk", "-t1", f"-c{self.options['connections']}", "--latency", "-s", str(lua)]
 
     def start(self, command, ready_url, log, env=None):
-        with open(self.work / log, "wb") as output:
-            process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+        process = start_server(command, ready_url, self.work / log, env=env)
         self.processes.append(process)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise CommandError(f"{command[0]} stopped at start: see {self.work / log}.")
-            try:
-                if get(ready_url, timeout=5)[0] == 200:
-                    return process
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.3)
-        raise CommandError(f"{command[0]} did not answer {ready_url}: see {self.work / log}.")
-
-    def stop(self, process):
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        return process
 
     def run_wrk(self, wrk, url):
         """Warm up (and check the answer), then measure one URL. A page that fails is
@@ -366,7 +413,7 @@ class Command(BaseCommand):
         # wrk gives up on a request after 2 s by default; a slow page must count, not vanish.
         command = [*wrk, f"-d{self.options['duration']}s", "--timeout", "60s", url]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        result = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+        result = wrk_result(output)
         if not result["requests"]:
             result.update(unmeasured, error="no request completed within the duration")
         self.stdout.write(f"  {url}: p95 {cell(result['p95_ms'])} ms, {cell(result['rps'])} req/s")
@@ -387,7 +434,10 @@ class Command(BaseCommand):
         env.pop("REDIS_URL", None)
         cache = "none"
         if warm:
-            cache = "redis" if self.flush_redis() else "local memory, one per worker"
+            problem = flush_redis(REDIS_URL)
+            if problem:
+                self.stdout.write(f"{problem}: warm pages use local memory.")
+            cache = "local memory, one per worker" if problem else "redis"
             if cache == "redis":
                 env["REDIS_URL"] = REDIS_URL
         self.stdout.write(f"Our site, {'warm' if warm else 'cold'} (page cache: {cache}):")
@@ -402,25 +452,8 @@ class Command(BaseCommand):
             results[key] = self.run_wrk(wrk, base + page["url"])
         # Read before stopping: what a worker holds after serving every page.
         results["worker_rss_mb"] = max(resident_mb(pid) for pid in children(server.pid))
-        self.stop(server)
+        stop_server(server)
         return results
-
-    def flush_redis(self):
-        """Empty the bench's Redis database; False when Redis cannot serve the site (the
-        server is down, or the redis client library is not installed)."""
-        try:
-            import redis  # noqa: F401 - Django's Redis cache needs it
-        except ImportError:
-            self.stdout.write("The redis package is not installed: warm pages use local memory.")
-            return False
-        location = urlsplit(REDIS_URL)
-        try:
-            with socket.create_connection((location.hostname, location.port), timeout=5) as s:
-                s.sendall(f"SELECT {location.path.strip('/')}\r\nFLUSHDB\r\n".encode())
-                return s.recv(100).startswith(b"+OK")
-        except OSError:
-            self.stdout.write("Redis does not answer: warm pages use local memory.")
-            return False
 
     def measure_datasette(self, wrk, pages):
         venv = self.work / "datasette-venv"
@@ -455,7 +488,7 @@ class Command(BaseCommand):
                     found = json.loads(get(f"{base}{path}.json?{query}")[1])
                     page["datasette_rows"] = found.get("filtered_table_rows_count")
             results[key] = self.run_wrk(wrk, base + page["datasette_url"])
-        self.stop(server)
+        stop_server(server)
         return results
 
     # Report -------------------------------------------------------------------
