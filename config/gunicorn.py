@@ -9,8 +9,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # Workers are recycled now and then, so that no slow leak can grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 10000
+max_requests_jitter = 1000
 # Django logs each request as JSON with its id (config.middleware); gunicorn logs only
 # its own errors, to stderr.
 accesslog = None

@@ -39,6 +39,7 @@ from django.core.management import BaseCommand, CommandError, call_command
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from config import gunicorn as gunicorn_config
 from practices.management.commands.bench import (
     children,
     create_database,
@@ -736,7 +737,8 @@ def markdown(results):
     lines.append(
         f"- Server log: {len(log['5xx'])} answers ≥ 500, {len(log['errors'])} errors or "
         f"tracebacks, {log['worker_timeouts']} worker timeouts; {log['workers_booted']} workers "
-        f"started (gunicorn recycles each after about 2,000 requests); worker RSS at the end "
+        f"started (gunicorn recycles each after about {gunicorn_config.max_requests:,} "
+        f"requests); worker RSS at the end "
         f"≤ {server['max_worker_rss_mb']:.0f} MB."
     )
     for item in log["5xx"][:10]:
