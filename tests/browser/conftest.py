@@ -3,6 +3,8 @@ import shutil
 
 import pytest
 
+from tests.browser.served_site import Tabs, served_knowledge_base
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAS_CHROMIUM = os.path.exists(CHROMIUM)
 
@@ -52,3 +54,19 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# The knowledge base served to Chromium, loaded once per module (tests/browser/served_site.py).
+@pytest.fixture(scope="module")
+def site(browser, django_db_setup, django_db_blocker):
+    # Depends on `browser` so that it is torn down (and flushes the database) while
+    # Playwright's fixture still allows the ORM next to its event loop.
+    with served_knowledge_base(django_db_blocker) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def tabs(site, browser):
+    tabs = Tabs(site, browser)
+    yield tabs
+    tabs.close()

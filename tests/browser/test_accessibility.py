@@ -13,9 +13,7 @@ from tests.browser.served_site import (
     DESKTOP,
     PHONE,
     PUBLIC_PAGES,
-    Tabs,
     no_horizontal_scroll,
-    served_knowledge_base,
 )
 
 # Each test reads the knowledge base the module loads once (see served_site.py): it runs
@@ -25,21 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 PAGES = PUBLIC_PAGES + ADMIN_PAGES
 BLOCKING = ("serious", "critical")
 LANGUAGES = {"es-MX": "es-mx", "en": "en"}
-
-
-@pytest.fixture(scope="module")
-def site(browser, django_db_setup, django_db_blocker):
-    # Depends on `browser` so that it is torn down (and flushes the database) while
-    # Playwright's fixture still allows the ORM next to its event loop.
-    with served_knowledge_base(django_db_blocker) as site:
-        yield site
-
-
-@pytest.fixture(scope="module")
-def tabs(site, browser):
-    tabs = Tabs(site, browser)
-    yield tabs
-    tabs.close()
 
 
 def visit(site, tab, name, **reader):

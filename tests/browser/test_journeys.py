@@ -11,7 +11,6 @@ from tests.browser.served_site import (
     PHONE,
     PROGRAM_AREA,
     no_horizontal_scroll,
-    served_knowledge_base,
 )
 
 # Each test reads the knowledge base the module loads once (see served_site.py): it runs
@@ -22,14 +21,6 @@ AREA_TITLE = "Trabajo decente, movilidad laboral y migración regular"
 GROUP = "Migrantes en situación migratoria irregular"
 PROGRAM = "Programa Temporal de Regularización Migratoria 2015"
 LAW = "Ley de Migración"
-
-
-@pytest.fixture(scope="module")
-def site(browser, django_db_setup, django_db_blocker):
-    # Depends on `browser` so that it is torn down (and flushes the database) while
-    # Playwright's fixture still allows the ORM next to its event loop.
-    with served_knowledge_base(django_db_blocker) as site:
-        yield site
 
 
 def result_count(page):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.served_site import DESKTOP, PHONE, Tabs, served_knowledge_base
+from tests.browser.served_site import DESKTOP, PHONE
 
 # Each test reads the knowledge base the module loads once (see served_site.py): it runs
 # inside a transaction of its own, and the module's records stay committed around it.
@@ -26,21 +26,6 @@ PAGES = (
     "admin-change-form",
 )
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
-
-
-@pytest.fixture(scope="module")
-def site(browser, django_db_setup, django_db_blocker):
-    # Depends on `browser` so that it is torn down (and flushes the database) while
-    # Playwright's fixture still allows the ORM next to its event loop.
-    with served_knowledge_base(django_db_blocker) as site:
-        yield site
-
-
-@pytest.fixture(scope="module")
-def tabs(site, browser):
-    tabs = Tabs(site, browser)
-    yield tabs
-    tabs.close()
 
 
 @pytest.fixture

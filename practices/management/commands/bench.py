@@ -207,6 +207,16 @@ def stop_server(process):
             process.wait()
 
 
+def write_results(stdout, out, report, results):
+    """The Markdown report at `out` and the raw results beside it as JSON; the report is
+    printed too."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    stdout.write(report)
+    stdout.write(f"Written to {out} and {out.with_suffix('.json')}.")
+
+
 def flush_redis(url):
     """Empty the Redis database `url` names (that one only). None when done; otherwise
     why Redis cannot serve the site (the server is down, or the client library missing)."""
@@ -263,13 +273,7 @@ class Command(BaseCommand):
             for process in self.processes:
                 stop_server(process)
         results["targets"] = self.targets(results)
-        report = self.report(results)
-        out = options["out"]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report, encoding="utf-8")
-        out.with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-        self.stdout.write(report)
-        self.stdout.write(f"Written to {out} and {out.with_suffix('.json')}.")
+        write_results(self.stdout, options["out"], self.report(results), results)
 
     # Data ---------------------------------------------------------------------
 

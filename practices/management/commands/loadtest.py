@@ -48,6 +48,7 @@ from practices.management.commands.bench import (
     resident_mb,
     start_server,
     stop_server,
+    write_results,
     wrk_result,
 )
 from practices.management.commands.setup_roles import EDITORS
@@ -166,13 +167,7 @@ class Command(BaseCommand):
         results["server_log"] = scan_log(log.read_text(errors="replace"))
 
         results["failures"] = failures(results)
-        report = markdown(results)
-        out = options["out"]
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report, encoding="utf-8")
-        out.with_suffix(".json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-        self.stdout.write(report)
-        self.stdout.write(f"Written to {out} and {out.with_suffix('.json')}.")
+        write_results(self.stdout, options["out"], markdown(results), results)
         if results["failures"]:
             raise CommandError("Load test failed: " + "; ".join(results["failures"]) + ".")
 
