@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
+# Operations (backup, restore, bench, load test) run with the ops app, which the product
+# never installs: ops/settings.py adds it to the product's settings.
+OPS := DJANGO_SETTINGS_MODULE=ops.settings $(MANAGE)
 
-.PHONY: run serve test screenshots reset-data superuser backup restore loadtest lint lock messages clean bench
+.PHONY: run serve test screenshots reset-data superuser backup restore loadtest lint lock messages clean bench bench-tools
 
 # Local serving runs in debug mode on the embedded SQLite database.
 run: export DJANGO_DEBUG ?= true
@@ -36,19 +39,19 @@ serve: $(VENV)/.runtime
 # Writes a complete copy of the database (PostgreSQL or SQLite) to var/backups/, or to BACKUP.
 backup: export DJANGO_DEBUG ?= true
 backup: $(VENV)/.runtime
-	$(MANAGE) backup $(if $(BACKUP),--output $(BACKUP))
+	$(OPS) backup $(if $(BACKUP),--output $(BACKUP))
 
 # Restores BACKUP into the database, which must be empty (a new one) unless REPLACE=yes.
 restore: export DJANGO_DEBUG ?= true
 restore: $(VENV)/.runtime
-	$(MANAGE) restore $(BACKUP) $(if $(filter yes,$(REPLACE)),--replace)
+	$(OPS) restore $(BACKUP) $(if $(filter yes,$(REPLACE)),--replace)
 
-# 60 s of 32 connections on mixed pages against `make serve` on PostgreSQL, then again
-# while an editor saves in a loop; prints the figures the README quotes.
+# 60 s of 32 Locust readers on mixed pages against `make serve` on PostgreSQL, then again
+# with an editor saving in a loop; prints the figures the README quotes.
 loadtest: LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/buenas_practicas_load
 loadtest: export DJANGO_SECRET_KEY ?= loadtest-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz
-loadtest: $(VENV)/.dev
-	DATABASE_URL=$(LOAD_DATABASE_URL) $(MANAGE) loadtest
+loadtest: $(VENV)/.ops
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(OPS) loadtest
 
 # SQLite unless DATABASE_URL points elsewhere (e.g. postgres://postgres@127.0.0.1:5432/buenas_practicas).
 test: export DJANGO_SECRET_KEY ?= test-only-not-secret
@@ -68,15 +71,23 @@ superuser: $(VENV)/.runtime
 	$(MANAGE) createsuperuser
 
 # Measures the site at scale on PostgreSQL, against a floor and against Datasette, and writes
-# var/bench/results.md (and .json). It creates its database, and reuses the corpus it finds
+# var/bench/results.md (and .json). It creates its own database, and reuses the corpus it finds
 # there. BENCH_DATABASE_URL, not DATABASE_URL, so that it never fills a working database.
 bench: BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/buenas_practicas_bench
 bench: BENCH_INSTRUMENTS ?= 100000
 bench: BENCH_SECONDS ?= 10
 bench: export DJANGO_SECRET_KEY ?= bench-only-not-secret
-bench: $(VENV)/.dev
+bench: $(VENV)/.ops bench-tools
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=false \
-		$(MANAGE) bench --instruments $(BENCH_INSTRUMENTS) --duration $(BENCH_SECONDS)
+		$(OPS) bench --instruments $(BENCH_INSTRUMENTS) --duration $(BENCH_SECONDS)
+
+# The programs the bench drives: wrk (Debian's package) and its peer, Datasette, in a
+# virtualenv of its own.
+bench-tools:
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	test -x var/bench/datasette-venv/bin/datasette || \
+		($(PYTHON) -m venv var/bench/datasette-venv && \
+		 var/bench/datasette-venv/bin/pip install --quiet datasette==0.65.5)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -87,6 +98,7 @@ lock: $(VENV)/.dev
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --extra dev -o requirements-dev.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --extra ops -o requirements-ops.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
@@ -100,6 +112,11 @@ $(VENV)/.runtime: requirements.lock | $(BIN)/python
 
 $(VENV)/.dev: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@
+
+# Operations' own tools (Locust for the load test), beside the test tools.
+$(VENV)/.ops: requirements-ops.lock $(VENV)/.dev
+	$(BIN)/pip install --quiet --require-hashes -r requirements-ops.lock
 	touch $@
 
 # Refreshes the English catalogue from the code and compiles every catalogue (needs gettext).

@@ -61,8 +61,12 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_guid",
+    # The knowledge base: shared machinery, the instruments, the spine over them, and the
+    # catalogue across both. Each depends only on those above it.
+    "core",
     "programs",
     "practices",
+    "catalogue",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
 # Shared by every app server when REDIS_URL is set; otherwise each process keeps its own.
-# Either way a page is cached under the knowledge base's revision (programs/caching.py),
+# Either way a page is cached under the knowledge base's revision (core/caching.py),
 # so no server ever serves a page older than the last edit.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 CACHES = {
@@ -137,8 +141,6 @@ CACHES = {
 }
 # How long a rendered public page is kept; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "").strip() or 600)
-# `make bench` serves one extra page: the cheapest view, its floor.
-BENCHMARK = env_flag("DJANGO_BENCHMARK")
 
 # The covering index on instruments (programs.Instrument.Meta.indexes) is for PostgreSQL;
 # SQLite builds it without its extra columns, which is all this warning says.

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
@@ -13,11 +12,7 @@ urlpatterns = [
     # The language switch only sets a display preference, and pages are shared between
     # readers by the cache, so its form carries no per-reader CSRF token.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("", include("programs.urls")),
     path("", include("practices.urls")),
+    path("", include("programs.urls")),
+    path("", include("catalogue.urls")),
 ]
-
-if settings.BENCHMARK:
-    # The floor `make bench` compares every page with: a view that does nothing, through
-    # the same server and middleware.
-    urlpatterns.append(path("bench/floor/", lambda request: HttpResponse("ok"), name="floor"))

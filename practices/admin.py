@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from programs.admin import (
+from core.admin import (
     SOURCES,
     TIMESTAMPS,
     ConcurrentEditForm,
@@ -9,6 +9,8 @@ from programs.admin import (
     PublishingMixin,
     SiteSearchMixin,
 )
+from programs.admin import InstrumentAdmin
+from programs.models import Instrument
 
 from .models import Practice, ThematicArea
 
@@ -36,3 +38,13 @@ class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin):
         SOURCES,
         (_("Publicación"), {"fields": ("publication_status", *TIMESTAMPS)}),
     )
+
+
+# Practices own their link to instruments, so they add what it gives the instruments'
+# admin: a filter by thematic area.
+class InstrumentInAreasAdmin(InstrumentAdmin):
+    list_filter = (*InstrumentAdmin.list_filter, "practices__area")
+
+
+admin.site.unregister(Instrument)
+admin.site.register(Instrument, InstrumentInAreasAdmin)

@@ -5,10 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PracticesConfig(AppConfig):
     name = "practices"
     verbose_name = _("Áreas temáticas y buenas prácticas")
-
-    def ready(self):
-        from programs.caching import watch_for_changes
-
-        from .knowledge_base import content_models
-
-        watch_for_changes(content_models())
+    # The fixture files this app's records load from, in order (see core/knowledge_base.py).
+    fixtures = {
+        "thematic_areas": ["practices.thematicarea"],
+        "practices": ["practices.practice"],
+    }

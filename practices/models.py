@@ -7,17 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from programs.models import (
-    SEARCH_COLUMNS,
-    Instrument,
-    PublicationStatus,
-    PublishableModel,
-    PublishableQuerySet,
-    SearchableModel,
-    SearchableQuerySet,
-    TimeStampedModel,
-    synthetic_flag,
-)
+from core.records import PublicationStatus, PublishableModel, PublishableQuerySet, TimeStampedModel
+from core.search.searchable import SEARCH_COLUMNS, SearchableModel, SearchableQuerySet
+from programs.models import Instrument
 
 
 class ThematicAreaQuerySet(SearchableQuerySet):
@@ -38,11 +30,30 @@ class ThematicAreaQuerySet(SearchableQuerySet):
         )
 
 
-class PracticeQuerySet(PublishableQuerySet):
+class PracticeQuerySet(PublishableQuerySet, SearchableQuerySet):
     def with_instruments(self, prefetch=()):
         """Prefetch each practice's published instruments (and what `prefetch` names of them)."""
         instruments = Instrument.objects.published().prefetch_related(*prefetch)
         return self.prefetch_related(Prefetch("instruments", queryset=instruments))
+
+
+def instruments_in_areas(instruments, numbers):
+    """Those of `instruments` that belong to a published practice in the areas numbered
+    `numbers`. A subquery on primary keys: an instrument of several practices is listed
+    once, with no DISTINCT to fight the ordering."""
+    in_areas = Practice.objects.published().filter(area__number__in=numbers)
+    return instruments.filter(pk__in=in_areas.values("instruments"))
+
+
+def areas_of(instrument):
+    """The thematic areas of `instrument`'s published practices, in order. Meant for
+    lists that prefetch `practices__area`."""
+    areas = {
+        practice.area
+        for practice in instrument.practices.all()
+        if practice.publication_status == PublicationStatus.PUBLISHED
+    }
+    return sorted(areas, key=lambda area: area.number)
 
 
 class ThematicArea(SearchableModel, TimeStampedModel):
@@ -109,7 +120,6 @@ class Practice(SearchableModel, PublishableModel):
         related_name="practices",
         help_text=_("Las leyes, protocolos, programas… de los que consta esta práctica."),
     )
-    is_synthetic = synthetic_flag()
 
     objects = PracticeQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)

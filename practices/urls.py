@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs.caching import public_page
+from core.caching import public_page
 
 from . import views
 
@@ -8,7 +8,6 @@ app_name = "practices"
 
 urlpatterns = [
     path("", public_page(views.home), name="home"),
-    path("instrumentos/", public_page(views.catalogue), name="catalogue"),
     path("areas/<slug:slug>/", public_page(views.ThematicAreaDetailView.as_view()), name="area"),
     path(
         "practicas/<slug:slug>/",

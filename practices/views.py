@@ -1,15 +1,15 @@
+"""The spine's pages: the home page, a thematic area, a good practice."""
+
 from django.db.models import Count
 from django.shortcuts import render
 from django.views.generic import DetailView
 
-from programs.models import Institution, Instrument, KeyFigure, TargetGroup
-from programs.search import ranked
-from programs.views import PAGE_SIZE, catalogue_context, paginate
+from core.pagination import paginate
+from programs.models import Instrument, KeyFigure, TargetGroup
 
-from .models import Practice, ThematicArea
+from .models import Practice, ThematicArea, instruments_in_areas
 
 RECENT = 6
-HITS = 5
 
 
 def home(request):
@@ -24,33 +24,12 @@ def home(request):
     return render(request, "practices/home.html", context)
 
 
-def catalogue(request):
-    """The catalogue of instruments; a search adds, above the results, the practices,
-    areas, institutions and target groups it matches."""
-    context = catalogue_context(request, Instrument.objects.published())
-    query = context["search"]
-    if query:
-        hits = [
-            (label, list(ranked(queryset.search(query))[:HITS]))
-            for label, queryset in (
-                (Practice._meta.verbose_name_plural, Practice.objects.published()),
-                (ThematicArea._meta.verbose_name_plural, ThematicArea.objects.all()),
-                (Institution._meta.verbose_name_plural, Institution.objects.all()),
-                (TargetGroup._meta.verbose_name_plural, TargetGroup.objects.all()),
-            )
-        ]
-        # Only the kinds that matched: with none, the page has no "direct matches"
-        # section, whose heading would announce an empty list to a screen reader.
-        context["hits"] = [(label, records) for label, records in hits if records]
-    return render(request, "practices/catalogue.html", context)
-
-
 class ThematicAreaDetailView(DetailView):
     model = ThematicArea
 
     def get_context_data(self, **kwargs):
         area = self.object
-        instruments = Instrument.objects.published().in_areas([area.number])
+        instruments = instruments_in_areas(Instrument.objects.published(), [area.number])
         kinds = instruments.order_by().values_list("kind").annotate(count=Count("pk"))
         groups = sorted(
             (
@@ -62,9 +41,7 @@ class ThematicAreaDetailView(DetailView):
         )
         labels = dict(Instrument._meta.get_field("kind").choices)
         areas = list(ThematicArea.objects.only("number", "slug", "title"))
-        practices = paginate(
-            self.request, area.practices.published().with_instruments(), per_page=PAGE_SIZE
-        )
+        practices = paginate(self.request, area.practices.published().with_instruments())
         return super().get_context_data(
             practices=practices,
             kinds=sorted(((kind, labels[kind], n) for kind, n in kinds), key=lambda k: -k[2]),

@@ -1,98 +1,26 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.utils.formats import date_format
-from django.utils.text import capfirst
-from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from . import search
+from core.admin import (
+    SOURCES,
+    TIMESTAMPS,
+    ConcurrentEditForm,
+    DependentsProtectedMixin,
+    HistoryAdmin,
+    PublishingMixin,
+    SiteSearchMixin,
+)
+
 from .models import (
     Institution,
     Instrument,
     KeyFigure,
     Participation,
     Place,
-    PublicationStatus,
     Status,
-    Synonym,
     TargetGroup,
 )
-
-TIMESTAMPS = ("created_at", "updated_at")
-SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """simple_history's admin, with reverting to an old version held to the change
-    permission. Its history form only hides the Revert button from a user who may view
-    the record but not change it: posted anyway, the form would save."""
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            record = self.get_object(request, unquote(object_id))
-            if not self.has_change_history_permission(request, record):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class SiteSearchMixin:
-    """The changelist's search box uses the site's search (accents, stems, synonyms,
-    typos). Autocomplete widgets keep Django's own, which suits half-typed words."""
-
-    def get_search_results(self, request, queryset, search_term):
-        if request.resolver_match and request.resolver_match.url_name == "autocomplete":
-            return super().get_search_results(request, queryset, search_term)
-        query = search.parse(search_term)
-        if not query:
-            return queryset, False
-        return queryset.search(query), False
-
-
-class PublishingMixin:
-    """Bulk publishing, and a published record deleted only by an administrator (an
-    editor unpublishes it first)."""
-
-    actions = ["publish", "unpublish"]
-
-    @admin.action(description=_("Publicar los seleccionados"), permissions=["change"])
-    def publish(self, request, queryset):
-        self._set_status(request, queryset, PublicationStatus.PUBLISHED)
-
-    @admin.action(description=_("Volver a borrador los seleccionados"), permissions=["change"])
-    def unpublish(self, request, queryset):
-        self._set_status(request, queryset, PublicationStatus.DRAFT)
-
-    def _set_status(self, request, queryset, status):
-        changed = 0
-        for record in queryset.exclude(publication_status=status):
-            record.publication_status = status
-            record.save(update_fields=["publication_status"])
-            changed += 1
-        self.message_user(request, _("%(count)s registros cambiados.") % {"count": changed})
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if obj is not None and obj.publication_status == PublicationStatus.PUBLISHED:
-            return allowed and request.user.is_superuser
-        return allowed
-
-
-class DependentsProtectedMixin:
-    """Deleting is refused, naming them, while other records still point here through
-    the many-to-many links in `protected_relations` (foreign keys already protect)."""
-
-    protected_relations = ()
-
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        for obj in objs:
-            for relation in self.protected_relations:
-                for other in getattr(obj, relation).all():
-                    protected.append(f"{capfirst(other._meta.verbose_name)}: {other}")
-        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Place)
@@ -169,63 +97,6 @@ class CurrentStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ConcurrentEditForm(forms.ModelForm):
-    """Stops an editor from silently overwriting what another saved meanwhile.
-
-    The form remembers when the record was last saved as it was opened; if it has been
-    saved since, saving is refused with what the other person changed. The form then
-    carries the new time, so saving again, after review, goes through."""
-
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # From the database, not the instance: reverting to an old version shows that
-            # version, but what may not be overwritten unseen is the one saved now.
-            saved = type(self.instance).objects.filter(pk=self.instance.pk)
-            updated_at = saved.values_list("updated_at", flat=True).first()
-            if updated_at:
-                self.fields["loaded_at"].initial = updated_at.isoformat()
-
-    def clean(self):
-        cleaned = super().clean()
-        loaded = self.data.get(self.add_prefix("loaded_at"))
-        if not (self.instance.pk and loaded):
-            return cleaned
-        saved = type(self.instance).objects.get(pk=self.instance.pk)
-        if saved.updated_at.isoformat() == loaded:
-            return cleaned
-        self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_at")] = saved.updated_at.isoformat()
-        changed = [
-            str(self.instance._meta.get_field(name).verbose_name)
-            for name in self.changed_since(saved, loaded, cleaned)
-        ]
-        raise forms.ValidationError(
-            _(
-                "Otra persona guardó este registro mientras usted lo editaba (%(when)s). "
-                "Cambió: %(fields)s. Revise esos campos y vuelva a guardar para conservar "
-                "los suyos."
-            ),
-            params={
-                "when": date_format(localtime(saved.updated_at), "DATETIME_FORMAT"),
-                "fields": ", ".join(changed) or _("ningún campo de este formulario"),
-            },
-            code="concurrent_edit",
-        )
-
-    def changed_since(self, saved, loaded, cleaned):
-        """The form's fields the other person changed: the saved value against the version
-        this editor opened, from the history; without one (a record not edited since it
-        was loaded from fixtures), against what this editor is saving."""
-        opened = saved.history.filter(updated_at=loaded).first()
-        names = [name for name in self.fields if name in {f.name for f in saved._meta.fields}]
-        if opened is None:
-            return [name for name in names if getattr(saved, name) != cleaned.get(name)]
-        return [name for name in names if getattr(opened, name, None) != getattr(saved, name)]
-
-
 class InstrumentForm(ConcurrentEditForm):
     # The admin builds the form's fields from the fieldsets below.
 
@@ -248,7 +119,6 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
         CurrentStatusFilter,
         "publication_status",
         "target_groups",
-        "practices__area",
     )
     search_fields = ("name", "acronym", "summary")
     autocomplete_fields = ("parent", "legal_basis", "related", "target_groups", "places")
@@ -293,10 +163,3 @@ class ParticipationAdmin(HistoryAdmin):
     list_filter = ("role", "institution")
     search_fields = ("instrument__name", "institution__name", "institution__acronym")
     autocomplete_fields = ("instrument", "institution")
-
-
-@admin.register(Synonym)
-class SynonymAdmin(HistoryAdmin):
-    list_display = ("terms", "updated_at")
-    search_fields = ("terms",)
-    readonly_fields = TIMESTAMPS

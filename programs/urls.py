@@ -1,7 +1,8 @@
 from django.urls import path
 
+from core.caching import public_page
+
 from . import views
-from .caching import public_page
 
 app_name = "programs"
 
@@ -12,7 +13,6 @@ urlpatterns = [
         name="instrument",
     ),
     path("grupos/", public_page(views.target_group_list), name="target_group_list"),
-    path("grupos/<slug:slug>/", public_page(views.target_group_detail), name="target_group"),
     path("instituciones/", public_page(views.institution_list), name="institution_list"),
     path(
         "instituciones/<slug:slug>/",
@@ -20,5 +20,4 @@ urlpatterns = [
         name="institution",
     ),
     path("glosario/", public_page(views.glossary), name="glossary"),
-    path("cronologia/", public_page(views.timeline), name="timeline"),
 ]

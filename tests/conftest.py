@@ -1,11 +1,32 @@
+"""What every test shares.
+
+The shipped knowledge base is loaded once, into the test database, when the run creates
+it; every test runs in a transaction that is rolled back after it, so each sees the
+knowledge base as shipped. pytest-django runs the transactional tests (whose database is
+flushed after each) after all the others; those that need the knowledge base ask for the
+`knowledge_base` fixture, which loads it again when an earlier one flushed it.
+
+Markers: `postgresql` and `sqlite` run a test on that database only; browser tests
+(`browser`) run on SQLite only and the generated-input tests (`hypothesis`) on
+PostgreSQL only, since they test the pages and the input handling rather than the
+database, and the suite runs on both.
+"""
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+
+from core.knowledge_base import empty_knowledge_base
+from practices.models import ThematicArea
+
+# Markers that choose the database a test runs on, and the vendor each one asks for.
+VENDOR_MARKERS = {"postgresql": "postgresql", "sqlite": "sqlite"}
+# Whole kinds of tests that run on one database only (see the docstring).
+ONE_DATABASE = {"browser": "sqlite", "hypothesis": "postgresql"}
 
 
 def pytest_report_header(config):
-    from django.db import connection
-
     from tests.browser.conftest import CHROMIUM, HAS_CHROMIUM
 
     browser = (
@@ -14,6 +35,24 @@ def pytest_report_header(config):
         else "browser tests: SKIPPED, Chromium not installed (apt-get install chromium)"
     )
     return [f"database: {connection.vendor} ({connection.settings_dict['NAME']})", browser]
+
+
+# Last, so that the `hypothesis` marker its plugin adds is there.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        wanted = {VENDOR_MARKERS[name] for name in VENDOR_MARKERS if name in item.keywords}
+        wanted |= {vendor for kind, vendor in ONE_DATABASE.items() if kind in item.keywords}
+        if wanted and connection.vendor not in wanted:
+            reason = f"runs on {' and '.join(sorted(wanted))} only"
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped knowledge base loaded as `make run` loads it."""
+    with django_db_blocker.unblock():
+        call_command("load_knowledge_base", verbosity=0)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,5 +83,13 @@ def page_cache_off(settings):
 
 @pytest.fixture
 def knowledge_base(db):
-    """The shipped fixtures, loaded as `make run` loads them."""
-    call_command("load_knowledge_base", verbosity=0)
+    """The shipped knowledge base: there already, unless an earlier transactional test
+    flushed the database."""
+    if not ThematicArea.objects.exists():
+        call_command("load_knowledge_base", verbosity=0)
+
+
+@pytest.fixture
+def empty_database(db):
+    """A database without the knowledge base (within this test's transaction)."""
+    empty_knowledge_base()

@@ -13,7 +13,7 @@ LEFT_OUT = {
     "contenttypes.ContentType",
     "auth.Permission",
     "sessions.Session",
-    "programs.ContentRevision",
+    "core.ContentRevision",
     "axes.AccessAttempt",
     "axes.AccessAttemptExpiration",
     "axes.AccessFailureLog",

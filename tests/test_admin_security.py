@@ -19,6 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 import config.urls
+from core.records import PublicationStatus
+from core.search.vocabulary import Synonym
 from practices.models import Practice, ThematicArea
 from programs.models import (
     Institution,
@@ -29,12 +31,13 @@ from programs.models import (
     Participation,
     Place,
     PlaceKind,
-    PublicationStatus,
     Role,
-    Synonym,
     TargetGroup,
 )
 from tests.helpers import admin_form_data
+
+# These tests make records of their own, in a database without the knowledge base.
+pytestmark = pytest.mark.usefixtures("empty_database")
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Clave-de-prueba-2024"
@@ -259,7 +262,7 @@ EDITOR_MAY = {
     "programs.Instrument": ALL,  # drafts only; see test_roles.py
     "programs.KeyFigure": ALL,
     "programs.Participation": ALL,
-    "programs.Synonym": ALL,
+    "core.Synonym": ALL,
     "practices.ThematicArea": EDIT,
     "practices.Practice": ALL,  # drafts only
     "auth.User": frozenset(),
@@ -286,7 +289,7 @@ NEW = {
     },
     "programs.KeyFigure": {"slug": "cifra-nueva", "measure": "Cifra nueva"},
     "programs.Participation": {"role": Role.FUNDER, "citation": "Participación nueva."},
-    "programs.Synonym": {"terms": "nuevos, recientes"},
+    "core.Synonym": {"terms": "nuevos, recientes"},
     "practices.ThematicArea": {"number": 3, "slug": "area-nueva", "title": "Área nueva"},
     "practices.Practice": {"slug": "practica-nueva", "position": 3, "title": "Práctica nueva"},
 }
@@ -298,7 +301,7 @@ EDITED = {
     "programs.Instrument": "name",
     "programs.KeyFigure": "measure",
     "programs.Participation": "citation",
-    "programs.Synonym": "terms",
+    "core.Synonym": "terms",
     "practices.ThematicArea": "title",
     "practices.Practice": "title",
 }
@@ -397,7 +400,7 @@ class Records:
                 Participation.objects.create(instrument=law, institution=inm, role=role)
                 for role in (Role.LEAD, Role.COORDINATOR)
             ),
-            "programs.Synonym": tuple(
+            "core.Synonym": tuple(
                 Synonym.objects.create(terms=terms)
                 for terms in ("retornados, repatriados", "albergue, refugio")
             ),
@@ -441,7 +444,8 @@ def acting_user(role):
     if role == "reader":
         user.user_permissions.set(
             Permission.objects.filter(
-                content_type__app_label__in=["programs", "practices"], codename__startswith="view_"
+                content_type__app_label__in=["core", "programs", "practices"],
+                codename__startswith="view_",
             )
         )
     if role == "editor":
@@ -661,7 +665,11 @@ def test_editors_hold_no_permission_over_accounts_or_logins(records):
     editor = acting_user("editor")
     permissions = editor.get_all_permissions()
     assert permissions  # the group exists and grants something
-    assert {permission.split(".")[0] for permission in permissions} == {"programs", "practices"}
+    assert {permission.split(".")[0] for permission in permissions} == {
+        "core",
+        "programs",
+        "practices",
+    }
     assert not editor.is_superuser
 
 

@@ -21,10 +21,14 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from practices import backup
+from core.revision import ContentRevision
+from core.search.query import parse, suggestion
+from core.search.vocabulary import Synonym
+from ops import backup
+from ops.management.commands import backup as backup_command
+from ops.management.commands import restore as restore_command
 from practices.models import Practice
-from programs import search
-from programs.models import ContentRevision, Instrument, Place, Synonym
+from programs.models import Instrument, Place
 from tests.dumps import canonical_dump, counts, kept_models
 from tests.helpers import admin_form_data
 
@@ -35,13 +39,13 @@ PTAT = "programa-de-trabajadores-agricolas-temporales-mexico-canada"
 def run_backup(path=None):
     out = io.StringIO()
     options = {"output": str(path)} if path else {}
-    call_command("backup", stdout=out, **options)
+    call_command(backup_command.Command(), stdout=out, **options)
     return out.getvalue()
 
 
 def run_restore(path, **options):
     out = io.StringIO()
-    call_command("restore", str(path), stdout=out, **options)
+    call_command(restore_command.Command(), str(path), stdout=out, **options)
     return out.getvalue()
 
 
@@ -116,12 +120,12 @@ def test_a_backup_restored_into_an_empty_database_gives_the_same_data_and_a_work
     assert User.objects.get(username="editora").has_perm("programs.change_instrument")
 
     # Search: the PostgreSQL trigger rebuilt the vectors the backup leaves out.
-    found = Instrument.objects.search(search.parse("trabajadores agrícolas temporales"))
+    found = Instrument.objects.search(parse("trabajadores agrícolas temporales"))
     assert PTAT in found.values_list("slug", flat=True)
     if connection.vendor == "postgresql":
         assert not Instrument.objects.filter(search_vector__isnull=True).exists()
     # Typo tolerance draws on the restored vocabulary.
-    assert search.suggestion(search.parse("trabajdores")) == "trabajadores"
+    assert suggestion(parse("trabajdores")) == "trabajadores"
     response = client.get("/instrumentos/", {"q": "trabajadores agrícolas"})
     assert response.status_code == 200
     assert PTAT in response.content.decode()
@@ -153,7 +157,7 @@ def test_restore_refuses_a_database_with_data_and_changes_nothing(knowledge_base
     assert canonical_dump() == before
 
 
-def test_a_user_alone_makes_a_database_not_empty(db, tmp_path):
+def test_a_user_alone_makes_a_database_not_empty(empty_database, tmp_path):
     path = tmp_path / "copia.json.gz"
     run_backup(path)
     User.objects.create_user("solitaria", password=PASSWORD)
@@ -251,7 +255,7 @@ CORRUPTIONS = {
 
 
 @pytest.mark.parametrize("damage", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
-def test_a_damaged_backup_fails_cleanly_and_changes_nothing(db, tmp_path, damage):
+def test_a_damaged_backup_fails_cleanly_and_changes_nothing(empty_database, tmp_path, damage):
     small_database()
     good = tmp_path / "copia.json.gz"
     run_backup(good)
@@ -277,7 +281,7 @@ class Undo(Exception):
     pass
 
 
-def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(db, tmp_path):
+def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(empty_database, tmp_path):
     path = tmp_path / "copia.json.gz"
     with contextlib.suppress(Undo), transaction.atomic():
         small_database()
@@ -293,7 +297,9 @@ def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(db, tmp
     assert not any(canonical_dump().values())
 
 
-def test_the_default_backup_is_private_and_named_by_its_utc_time(db, tmp_path, settings):
+def test_the_default_backup_is_private_and_named_by_its_utc_time(
+    empty_database, tmp_path, settings
+):
     settings.BACKUP_DIR = tmp_path / "backups"
     umask = os.umask(0)  # the most permissive: the file must be private all the same
     try:
@@ -310,18 +316,19 @@ def test_the_default_backup_is_private_and_named_by_its_utc_time(db, tmp_path, s
     assert read_backup(path) == []
 
 
-def test_an_empty_database_backs_up_and_restores(db, tmp_path):
+def test_an_empty_database_backs_up_and_restores(empty_database, tmp_path):
     path = tmp_path / "vacia.json.gz"
+    revision = ContentRevision.objects.current().number
     assert ": 0 records" in run_backup(path)
     assert gzip.decompress(path.read_bytes()) == b"[\n]\n"
 
     assert "Restored 0 records" in run_restore(path)
 
     assert not any(canonical_dump().values())
-    assert ContentRevision.objects.current().number == 1
+    assert ContentRevision.objects.current().number == revision + 1
 
 
-def test_a_backup_never_overwrites_a_file(db, tmp_path):
+def test_a_backup_never_overwrites_a_file(empty_database, tmp_path):
     path = tmp_path / "copia.json.gz"
     path.write_bytes(b"anterior")
 
@@ -363,7 +370,7 @@ def test_the_backup_keeps_full_precision_and_no_derived_vectors(knowledge_base, 
     assert record["fields"]["search_a"]  # the analyzed text that SQLite searches is kept
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's test database is in memory")
+@pytest.mark.postgresql  # SQLite's test database is in memory: one connection only
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_is_one_moment_even_while_an_editor_saves(tmp_path, monkeypatch):
     """An editor's save committed halfway through the backup is not in it (PostgreSQL

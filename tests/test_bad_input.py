@@ -24,8 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from catalogue.filters import InstrumentFilter
 from practices.models import Practice, ThematicArea
-from programs.filters import InstrumentFilter
 from programs.models import Institution, Instrument, TargetGroup
 
 
@@ -46,23 +46,23 @@ def bounded(max_examples):
 # The public URLs, by name: the test below fails when a new one is not listed here.
 PAGE_NAMES = [
     "practices:home",
-    "practices:catalogue",
+    "catalogue:catalogue",
     "practices:area",
     "practices:practice",
     "programs:instrument",
     "programs:target_group_list",
-    "programs:target_group",
+    "catalogue:target_group",
     "programs:institution_list",
     "programs:institution",
     "programs:glossary",
-    "programs:timeline",
+    "catalogue:timeline",
     "healthz",
     "set_language",
     "admin:login",
 ]
 # The pages with the catalogue's filters, and those that paginate (with the context name
 # of their page of results).
-FILTER_PAGES = ["practices:catalogue", "programs:target_group", "programs:timeline"]
+FILTER_PAGES = ["catalogue:catalogue", "catalogue:target_group", "catalogue:timeline"]
 PAGINATED = {name: "page" for name in FILTER_PAGES}
 PAGINATED |= {"programs:institution_list": "page", "practices:area": "practices"}
 DETAIL_MODELS = {
@@ -338,18 +338,18 @@ def pages(shared_knowledge_base, db):
     area = max(ThematicArea.objects.all(), key=lambda area: area.practices.count())
     urls = {
         "practices:home": reverse("practices:home"),
-        "practices:catalogue": reverse("practices:catalogue"),
+        "catalogue:catalogue": reverse("catalogue:catalogue"),
         "practices:area": area.get_absolute_url(),
         "practices:practice": Practice.objects.published().order_by("slug")[0].get_absolute_url(),
         "programs:instrument": Instrument.objects.published()
         .order_by("slug")[0]
         .get_absolute_url(),
         "programs:target_group_list": reverse("programs:target_group_list"),
-        "programs:target_group": group.get_absolute_url(),
+        "catalogue:target_group": group.get_absolute_url(),
         "programs:institution_list": reverse("programs:institution_list"),
         "programs:institution": Institution.objects.order_by("slug")[0].get_absolute_url(),
         "programs:glossary": reverse("programs:glossary"),
-        "programs:timeline": reverse("programs:timeline"),
+        "catalogue:timeline": reverse("catalogue:timeline"),
         "healthz": reverse("healthz"),
         "set_language": reverse("set_language"),
         "admin:login": reverse("admin:login"),
@@ -392,10 +392,10 @@ def test_every_page_answers_without_bad_input(pages):
 # The pages with filters have the most to get wrong: they come up three times as often.
 @given(name=st.sampled_from(PAGE_NAMES + FILTER_PAGES * 2), query=queries)
 # PostgreSQL refused the institution facet's query, which took the values as they came.
-@example(name="practices:catalogue", query="institucion=%00")
-@example(name="programs:target_group", query="tipo=ley&institucion=a%00b")
-@example(name="practices:catalogue", query="institucion=%00&institucion=inm&q=migrantes")
-@example(name="practices:catalogue", query="q=%C3%28&tipo=%FF&grupo=%C0%AF&pagina=%ED%A0%80")
+@example(name="catalogue:catalogue", query="institucion=%00")
+@example(name="catalogue:target_group", query="tipo=ley&institucion=a%00b")
+@example(name="catalogue:catalogue", query="institucion=%00&institucion=inm&q=migrantes")
+@example(name="catalogue:catalogue", query="q=%C3%28&tipo=%FF&grupo=%C0%AF&pagina=%ED%A0%80")
 def test_any_query_on_any_page_gets_a_clear_answer(pages, name, query):
     response = get(f"{pages[name]}?{query}")
     assert response.status_code in CLEAR_ANSWERS
@@ -439,9 +439,9 @@ VALID_FILTERS = [
     valid=st.lists(st.sampled_from(VALID_FILTERS), max_size=2),
     invalid=st.lists(st.tuples(st.sampled_from(FILTER_NAMES), values), min_size=1, max_size=3),
 )
-@example(name="practices:catalogue", valid=[("tipo", "ley")], invalid=[("grupo", "\x00")])
-@example(name="programs:target_group", valid=[("area", "1")], invalid=[("institucion", "a\x00")])
-@example(name="programs:target_group", valid=[("q", "migrantes")], invalid=[("desde", "1e9")])
+@example(name="catalogue:catalogue", valid=[("tipo", "ley")], invalid=[("grupo", "\x00")])
+@example(name="catalogue:target_group", valid=[("area", "1")], invalid=[("institucion", "a\x00")])
+@example(name="catalogue:target_group", valid=[("q", "migrantes")], invalid=[("desde", "1e9")])
 def test_an_invalid_filter_is_named_and_the_rest_of_the_page_works(pages, name, valid, invalid):
     query = "&".join(f"{quote(key)}={quote(value)}" for key, value in [*valid, *invalid])
     response = get(f"{pages[name]}?{query}")
@@ -493,7 +493,7 @@ def test_a_page_number_is_a_page_or_a_404(pages, page_counts, name, number):
     times=st.integers(min_value=2, max_value=1100),
     distinct=st.booleans(),
 )
-@example(name="practices:catalogue", key="tipo", value="ley", times=1001, distinct=False)
+@example(name="catalogue:catalogue", key="tipo", value="ley", times=1001, distinct=False)
 def test_a_parameter_repeated_hundreds_of_times(pages, name, key, value, times, distinct):
     """Up to the limit of fields Django parses (1,000 by default), then a 400."""
     query = "&".join(f"{key}={quote(value + (str(i) if distinct else ''))}" for i in range(times))
@@ -509,10 +509,10 @@ def test_echoed_input_is_escaped(pages):
     """The property tests' check for an unescaped echo can fail: each page below shows the
     input it was given, escaped."""
     echoes = [
-        ("practices:catalogue", "q"),  # the search box, the chips
-        ("practices:catalogue", "tipo"),  # the notice quotes the refused value
-        ("programs:target_group", "institucion"),
-        ("programs:timeline", "grupo"),
+        ("catalogue:catalogue", "q"),  # the search box, the chips
+        ("catalogue:catalogue", "tipo"),  # the notice quotes the refused value
+        ("catalogue:target_group", "institucion"),
+        ("catalogue:timeline", "grupo"),
     ]
     for name, key in echoes:
         for marker in MARKERS:
@@ -526,13 +526,13 @@ def test_an_empty_choice_asks_for_nothing(pages):
     """The timeline's «Todos» option sends its filter's name with no value: no filter,
     rather than an invalid one."""
     cases = [
-        ("programs:timeline", "area=&grupo=", ""),
+        ("catalogue:timeline", "area=&grupo=", ""),
         (
-            "practices:catalogue",
+            "catalogue:catalogue",
             "tipo=&grupo=personas-migrantes&lugar=",
             "grupo=personas-migrantes",
         ),
-        ("programs:target_group", "area=&area=1&institucion=", "area=1"),
+        ("catalogue:target_group", "area=&area=1&institucion=", "area=1"),
     ]
     for name, query, meaning in cases:
         response = get(f"{pages[name]}?{query}")

@@ -19,7 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from programs.models import ContentRevision, Instrument, PublicationStatus, TargetGroup
+from core.records import PublicationStatus
+from core.revision import ContentRevision
+from programs.models import Instrument, TargetGroup
 from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
@@ -101,7 +103,7 @@ def run_action(browser, action, instrument):
         instrument_url(PTAT),
         FARM_WORKERS,
         reverse("practices:area", args=["trabajo-decente-movilidad-laboral-y-migracion-regular"]),
-        reverse("programs:timeline"),
+        reverse("catalogue:timeline"),
     ],
 )
 def test_a_public_page_is_served_from_the_cache(client, django_assert_max_num_queries, url):
@@ -195,7 +197,7 @@ def test_a_deleted_instrument_disappears(client, admin_client):
         publication_status=PublicationStatus.PUBLISHED,
     )
     lone.target_groups.add(TargetGroup.objects.get(slug=WOMEN))
-    women = reverse("programs:target_group", args=[WOMEN])
+    women = reverse("catalogue:target_group", args=[WOMEN])
     assert "Instrumento efímero" in page(client, lone.get_absolute_url())
     assert "Instrumento efímero" in page(client, women)
     assert total(page(client, CATALOGUE)) == 46

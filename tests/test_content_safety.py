@@ -16,9 +16,9 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
 
+from core.records import DatePrecision, PublicationStatus
 from practices.models import Practice, ThematicArea
 from programs.models import (
-    DatePrecision,
     Institution,
     InstitutionKind,
     Instrument,
@@ -27,11 +27,13 @@ from programs.models import (
     Participation,
     Place,
     PlaceKind,
-    PublicationStatus,
     Role,
     TargetGroup,
 )
 from tests.helpers import admin_form_data
+
+# These tests make records of their own, in a database without the knowledge base.
+pytestmark = pytest.mark.usefixtures("empty_database")
 
 # A word no page has otherwise, to search for and to prove the records are on a page.
 MARKER = "zafiro"
@@ -164,13 +166,13 @@ def records(db):
 
 
 def catalogue(**query):
-    return f"{reverse('practices:catalogue')}?{urlencode(query)}"
+    return f"{reverse('catalogue:catalogue')}?{urlencode(query)}"
 
 
 # Every public page an attack shows on: (name, the URL, given the records).
 PAGES = {
     "home": lambda r: reverse("practices:home"),
-    "catalogue": lambda r: reverse("practices:catalogue"),
+    "catalogue": lambda r: reverse("catalogue:catalogue"),
     "search for the marker": lambda r: catalogue(q=MARKER),
     # Words of the attacks: the highlighter cuts the stored text around them.
     "search for words of the attack": lambda r: catalogue(q="script alert onerror img"),
@@ -188,7 +190,7 @@ PAGES = {
     "target sub-group": lambda r: r["subgroup"].get_absolute_url(),
     "target group list": lambda r: reverse("programs:target_group_list"),
     "glossary": lambda r: reverse("programs:glossary"),
-    "timeline": lambda r: reverse("programs:timeline"),
+    "timeline": lambda r: reverse("catalogue:timeline"),
 }
 
 

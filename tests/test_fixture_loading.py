@@ -8,8 +8,9 @@ import shutil
 import pytest
 from django.core.management import CommandError, call_command
 
-from programs.management.commands import rebuild_search_index
-from programs.models import ContentRevision, Place
+from core.management.commands import rebuild_search_index
+from core.revision import ContentRevision
+from programs.models import Place
 from tests.dumps import canonical_dump
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")

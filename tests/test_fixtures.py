@@ -9,18 +9,17 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from practices.knowledge_base import knowledge_base_models
+from core.knowledge_base import knowledge_base_models
+from core.records import DatePrecision, PublicationStatus
+from core.search.vocabulary import SearchTerm
 from practices.models import Practice, ThematicArea
 from programs.models import (
     LEGAL_KINDS,
-    DatePrecision,
     Institution,
     Instrument,
     KeyFigure,
     Place,
     PlaceKind,
-    PublicationStatus,
-    SearchTerm,
     TargetGroup,
 )
 

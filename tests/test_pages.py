@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
-from programs.models import Institution, Instrument, PublicationStatus, TargetGroup
+from programs.models import Institution, Instrument, TargetGroup
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 

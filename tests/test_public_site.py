@@ -13,15 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from catalogue.facets import FACETS, INSTITUTION_OPTIONS
+from catalogue.filters import InstrumentFilter
+from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
-from programs.filters import FACETS, INSTITUTION_OPTIONS, InstrumentFilter
 from programs.models import (
     Institution,
     Instrument,
     InstrumentKind,
     Participation,
     Place,
-    PublicationStatus,
     Status,
     TargetGroup,
 )

@@ -12,10 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from catalogue.filters import InstrumentFilter
+from core.search.analyzer import analyze, normalize, words
+from core.search.query import edit_distance, parse
+from core.search.vocabulary import SearchTerm, Synonym
 from practices.models import Practice
-from programs import search
-from programs.filters import InstrumentFilter
-from programs.models import Institution, Instrument, SearchTerm, Synonym, TargetGroup
+from programs.models import Institution, Instrument, TargetGroup
 from tests.helpers import admin_form_data
 
 CATALOGUE = "/instrumentos/"
@@ -266,7 +268,7 @@ def test_a_quoted_phrase_must_appear_as_a_phrase(client):
     [("Niños", "ninos"), ("MIGRACIÓN", "migracion"), ("Canadá", "canada"), ("Ñandú", "nandu")],
 )
 def test_normalize_strips_accents_and_case(text, normalized):
-    assert search.normalize(text) == normalized
+    assert normalize(text) == normalized
 
 
 @pytest.mark.parametrize(
@@ -279,14 +281,14 @@ def test_normalize_strips_accents_and_case(text, normalized):
     ],
 )
 def test_analyze_gives_plural_and_singular_the_same_term(forms):
-    terms = {search.analyze(form) for form in forms}
+    terms = {analyze(form) for form in forms}
     assert len(terms) == 1 and "" not in terms
 
 
 def test_analyze_drops_stop_words():
-    assert search.analyze("de la y los para") == ""
-    assert search.analyze("Ley de Migración") == search.analyze("ley migracion")
-    assert search.words("la protección de los migrantes") == ["proteccion", "migrantes"]
+    assert analyze("de la y los para") == ""
+    assert analyze("Ley de Migración") == analyze("ley migracion")
+    assert words("la protección de los migrantes") == ["proteccion", "migrantes"]
 
 
 @pytest.mark.parametrize(
@@ -303,12 +305,12 @@ def test_analyze_drops_stop_words():
     ],
 )
 def test_edit_distance_counts_a_swap_as_one(first, second, distance):
-    assert search.edit_distance(first, second) == distance
-    assert search.edit_distance(second, first) == distance
+    assert edit_distance(first, second) == distance
+    assert edit_distance(second, first) == distance
 
 
 def test_edit_distance_stops_beyond_its_limit():
-    assert search.edit_distance("vivienda", "qqqqqqqqqqqq") == 3
+    assert edit_distance("vivienda", "qqqqqqqqqqqq") == 3
 
 
 # 3. Edge cases ----------------------------------------------------------------------
@@ -478,7 +480,7 @@ def test_an_admin_edit_is_searchable_at_once(admin_client, client):
 def test_a_new_synonym_from_the_admin_takes_effect_at_once(admin_client, client):
     assert found(client, "palabraextraña") == []
     response = admin_client.post(
-        reverse("admin:programs_synonym_add"), {"terms": "palabraextraña, vivienda"}
+        reverse("admin:core_synonym_add"), {"terms": "palabraextraña, vivienda"}
     )
     assert response.status_code == 302
     assert Synonym.objects.filter(terms="palabraextraña, vivienda").exists()
@@ -519,9 +521,7 @@ def test_rebuild_search_index_is_quiet_at_verbosity_zero(capsys):
     out, err = capsys.readouterr()
     assert out == err == ""
     assert set(
-        Instrument.objects.published()
-        .search(search.parse("vivienda"))
-        .values_list("slug", flat=True)
+        Instrument.objects.published().search(parse("vivienda")).values_list("slug", flat=True)
     ) == set(HOUSING)
 
 
@@ -529,7 +529,7 @@ def test_rebuild_search_index_is_quiet_at_verbosity_zero(capsys):
 
 
 def test_practices_are_searchable_too():
-    practices = Practice.objects.published().search(search.parse("remesas"))
+    practices = Practice.objects.published().search(parse("remesas"))
     assert HOUSING_PRACTICE in practices.values_list("slug", flat=True)
-    ranked = search.ranked(Practice.objects.published().search(search.parse("trata")))
+    ranked = Practice.objects.published().search(parse("trata")).ranked()
     assert ranked[0].slug == "proteccion-de-victimas-de-trata-de-personas"

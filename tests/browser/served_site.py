@@ -2,8 +2,8 @@
 
 pytest-django's `live_server` runs each test in a transactional database that is flushed
 afterwards, so every test would load the fixtures again (seconds each). These modules only
-read, so they load the knowledge base once, serve it from their own live server, and flush
-the database when the module is done, leaving it as empty as the next module expects.
+read, so they serve the knowledge base the test run loaded (tests/conftest.py) from their
+own live server, with an editor account they remove when the module is done.
 """
 
 from contextlib import contextmanager
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
@@ -110,12 +111,12 @@ def public_paths():
         "home": "/",
         "area": ThematicArea.objects.get(number=PROGRAM_AREA).get_absolute_url(),
         "practice": instrument.practices.first().get_absolute_url(),
-        "catalogue": reverse("practices:catalogue"),
-        "catalogue-filtered": reverse("practices:catalogue")
+        "catalogue": reverse("catalogue:catalogue"),
+        "catalogue-filtered": reverse("catalogue:catalogue")
         + f"?grupo={PROGRAM_GROUP}&tipo=programa",
         # Laws for migrants in an irregular situation in area 2: none, so the page
         # offers to drop one filter.
-        "catalogue-empty": reverse("practices:catalogue")
+        "catalogue-empty": reverse("catalogue:catalogue")
         + f"?area=2&tipo=ley&grupo={PROGRAM_GROUP}",
         "instrument": instrument.get_absolute_url(),
         "law": Instrument.objects.get(slug=LAW).get_absolute_url(),
@@ -126,12 +127,12 @@ def public_paths():
         "institutions": reverse("programs:institution_list"),
         "institution": Institution.objects.get(slug="inm").get_absolute_url(),
         "glossary": reverse("programs:glossary"),
-        "timeline": reverse("programs:timeline"),
-        "search": reverse("practices:catalogue") + "?q=proteccion+ninos",
-        "search-no-results": reverse("practices:catalogue") + "?q=zxqwv",
+        "timeline": reverse("catalogue:timeline"),
+        "search": reverse("catalogue:catalogue") + "?q=proteccion+ninos",
+        "search-no-results": reverse("catalogue:catalogue") + "?q=zxqwv",
         "not-found": "/no-existe/",
         # Places have no page of their own: a place is a catalogue filter.
-        "place": reverse("practices:catalogue") + "?lugar=MX",
+        "place": reverse("catalogue:catalogue") + "?lugar=MX",
     }
 
 
@@ -153,18 +154,17 @@ def is_test_database():
 
 @contextmanager
 def served_knowledge_base(django_db_blocker):
-    """Load the fixtures, create an editor, serve the site; flush the database after.
+    """Create an editor, serve the site; remove the editor after.
 
     pytest-django creates the test database only for tests that ask for one, so the
     modules that use this mark their tests `django_db`; this refuses to go on, rather
-    than load into and then flush the developer's own database, should one not."""
+    than write into the developer's own database, should one not."""
     with django_db_blocker.unblock():
         if not is_test_database():
             raise RuntimeError(
                 f"Not a test database: {connection.settings_dict['NAME']}. "
                 "Mark the tests that use served_knowledge_base with pytest.mark.django_db."
             )
-        call_command("load_knowledge_base", verbosity=0)
         call_command("setup_roles", verbosity=0)
         editor = User.objects.create_user("editora", password="una-clave-larga", is_staff=True)
         editor.groups.add(Group.objects.get(name="Editores"))
@@ -194,7 +194,9 @@ def served_knowledge_base(django_db_blocker):
                 server._live_server_modified_settings.disable()
                 server.stop()
         finally:
-            call_command("flush", interactive=False, verbosity=0)
+            Session.objects.all().delete()
+            editor.delete()
+            Group.objects.filter(name="Editores").delete()
             # Django keeps a connection per asyncio context, and Playwright's running
             # loop makes this one: left open, it would stop the test database from
             # being dropped at the end of the session.

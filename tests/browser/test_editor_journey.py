@@ -5,7 +5,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from programs.models import Instrument, PublicationStatus
+from core.records import PublicationStatus
+from programs.models import Instrument
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Búsqueda y revisiones")
+    # The fixture file this app's records load from (see core/knowledge_base.py).
+    fixtures = {"synonyms": ["core.synonym"]}
+
+    def ready(self):
+        from .caching import watch_for_changes
+        from .knowledge_base import content_models
+
+        watch_for_changes(content_models())

@@ -1,0 +1,61 @@
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from core.knowledge_base import empty_knowledge_base, fixtures, knowledge_base_models
+from core.revision import ContentRevision
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the knowledge base from fixtures/. Records are matched by their natural keys "
+        "(slugs and codes), so loading again updates them in place and adds nothing twice."
+    )
+
+    def add_arguments(self, parser):
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Load only into an empty knowledge base, so editors' work is never overwritten.",
+        )
+        mode.add_argument(
+            "--replace",
+            action="store_true",
+            help="Delete every knowledge-base record first, then load the fixtures.",
+        )
+
+    def handle(self, *args, if_empty=False, replace=False, verbosity=1, **options):
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not up to date: run `manage.py migrate` first.")
+        models = list(knowledge_base_models())
+        if if_empty and any(model.objects.exists() for model in models):
+            self.stdout.write("The knowledge base already holds records: nothing loaded.")
+            return
+        with transaction.atomic():
+            if replace:
+                empty_knowledge_base()
+            for fixture in fixtures():
+                # One file at a time, so that an error can name the file at fault;
+                # the surrounding transaction undoes the files loaded before it.
+                try:
+                    call_command("loaddata", fixture, verbosity=0)
+                except Exception as error:
+                    raise CommandError(
+                        f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
+                    ) from error
+            # In the same transaction: should the rebuild fail, the records and their index
+            # stay as they were, rather than new records being left unsearchable.
+            try:
+                call_command("rebuild_search_index", verbosity=0)
+            except Exception as error:
+                raise CommandError(
+                    f"Rebuilding the search index failed: {error} Nothing was loaded or changed."
+                ) from error
+            ContentRevision.objects.bump()
+        if verbosity:
+            counts = ", ".join(
+                f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in models
+            )
+            self.stdout.write(self.style.SUCCESS(f"Knowledge base loaded: {counts}."))

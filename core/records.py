@@ -1,0 +1,226 @@
+"""What every record of the knowledge base shares: timestamps, sources, a publication
+state, dates at the precision the source gives them.
+
+Every record says where its facts come from: `source_quote` holds the passage of the
+source document verbatim (typos included; display fields correct them), and `citation`
+names any other public source used.
+
+Enumeration codes that appear in public URLs (kind, status, role…) are Spanish, like
+the site; purely internal ones are English.
+"""
+
+import calendar
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", _("año")
+    MONTH = "month", _("mes")
+    DAY = "day", _("día")
+
+    def first_day(self, value):
+        """The first day of the period `value` falls in, at this precision."""
+        if self == DatePrecision.YEAR:
+            return value.replace(month=1, day=1)
+        if self == DatePrecision.MONTH:
+            return value.replace(day=1)
+        return value
+
+    def last_day(self, value):
+        """The last day of the period `value` falls in, at this precision."""
+        if self == DatePrecision.YEAR:
+            return value.replace(month=12, day=31)
+        if self == DatePrecision.MONTH:
+            return value.replace(day=calendar.monthrange(value.year, value.month)[1])
+        return value
+
+    def format(self, value):
+        """The date as the source gives it: "2016", "junio de 2016", "14 de octubre de 2016"."""
+        if self == DatePrecision.YEAR:
+            return str(value.year)
+        if self == DatePrecision.MONTH:
+            return date_format(value, "YEAR_MONTH_FORMAT")
+        return date_format(value, "DATE_FORMAT")
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("borrador")
+    PUBLISHED = "published", _("publicado")
+    ARCHIVED = "archived", _("archivado")
+
+
+def choices_constraint(field, choices, *, allow_blank=False):
+    """A CHECK constraint that keeps `field` within `choices` at the database level."""
+    condition = Q(**{f"{field}__in": choices.values})
+    if allow_blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
+    )
+
+
+class TimeStampedModel(models.Model):
+    # Defaults rather than auto_now: fixtures carry their own timestamps, so
+    # loading the same fixtures twice leaves every record unchanged.
+    created_at = models.DateTimeField(_("creado"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("actualizado"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class SourcedModel(TimeStampedModel):
+    source_quote = models.TextField(
+        _("cita de la fuente"),
+        blank=True,
+        help_text=_(
+            "El pasaje del documento fuente que sustenta este registro, copiado tal cual, "
+            "incluidas sus erratas."
+        ),
+    )
+    citation = models.TextField(
+        _("otra fuente"),
+        blank=True,
+        help_text=_(
+            "Otra fuente pública para los datos que no están en el documento fuente "
+            "(título, institución, fecha y dirección)."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source_quote="") | ~Q(citation=""),
+                name="%(app_label)s_%(class)s_has_source",
+                violation_error_message=_("Indique la cita de la fuente u otra fuente pública."),
+            ),
+        ]
+
+
+class DateRangeModel(models.Model):
+    """A start and an end, each at the precision the source gives it.
+
+    A partial date is stored as the widest reading of it: a start as the first
+    day of its year or month, an end as the last. "Mayo de 2011" as an end is
+    31 May 2011, so comparisons and the derived status stay right.
+    """
+
+    start_date = models.DateField(_("fecha de inicio"), null=True, blank=True)
+    start_precision = models.CharField(
+        _("precisión del inicio"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Año, mes o día: tal como lo da la fuente."),
+    )
+    end_date = models.DateField(_("fecha de término"), null=True, blank=True)
+    end_precision = models.CharField(
+        _("precisión del término"),
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=True,
+        help_text=_("Año, mes o día: tal como lo da la fuente."),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(start_date__isnull=True) & Q(start_precision=""))
+                | (Q(start_date__isnull=False) & Q(start_precision__in=DatePrecision.values)),
+                name="%(app_label)s_%(class)s_start_precision_given",
+                violation_error_message=_("Una fecha de inicio necesita su precisión."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(end_date__isnull=True) & Q(end_precision=""))
+                | (Q(end_date__isnull=False) & Q(end_precision__in=DatePrecision.values)),
+                name="%(app_label)s_%(class)s_end_precision_given",
+                violation_error_message=_("Una fecha de término necesita su precisión."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                violation_error_message=_("El término no puede ser anterior al inicio."),
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        for prefix, widen in (("start", DatePrecision.first_day), ("end", DatePrecision.last_day)):
+            value = getattr(self, f"{prefix}_date")
+            precision = getattr(self, f"{prefix}_precision")
+            if value and not precision:
+                errors[f"{prefix}_precision"] = _("Indique si la fecha es un año, un mes o un día.")
+            elif precision and not value:
+                errors[f"{prefix}_date"] = _("Indique la fecha o quite la precisión.")
+            elif isinstance(value, datetime.date) and precision in DatePrecision.values:
+                # Anything else was already rejected by clean_fields(), which full_clean() reports.
+                setattr(self, f"{prefix}_date", widen(DatePrecision(precision), value))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def start_display(self):
+        if self.start_date is None:
+            return ""
+        return DatePrecision(self.start_precision).format(self.start_date)
+
+    @property
+    def end_display(self):
+        if self.end_date is None:
+            return ""
+        return DatePrecision(self.end_precision).format(self.end_date)
+
+
+class SlugQuerySet(models.QuerySet):
+    """Records whose natural key, in fixtures and URLs, is their slug."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class PublishableQuerySet(SlugQuerySet):
+    def published(self):
+        return self.filter(publication_status=PublicationStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """What `user` may open: everything for staff (drafts carry a banner), the
+        published records for everyone else."""
+        return self if user.is_staff else self.published()
+
+
+class PublishableModel(SourcedModel):
+    """A record the public sees only once an editor publishes it."""
+
+    publication_status = models.CharField(
+        _("publicación"),
+        max_length=10,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            *SourcedModel.Meta.constraints,
+            choices_constraint("publication_status", PublicationStatus),
+        ]
