@@ -102,7 +102,7 @@ def run_action(browser, action, instrument):
         f"{CATALOGUE}?q=trabajadores&tipo=programa",
         instrument_url(PTAT),
         FARM_WORKERS,
-        reverse("practices:area", args=["trabajo-decente-movilidad-laboral-y-migracion-regular"]),
+        reverse("catalogue:area", args=["trabajo-decente-movilidad-laboral-y-migracion-regular"]),
         reverse("catalogue:timeline"),
     ],
 )

@@ -5,7 +5,7 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .analyzer import normalize, stem, words
+from .analyzer import STOP_WORDS, normalize, stem, words
 from .query import PREFIX_MIN_LENGTH
 
 _TOKEN = re.compile(r"\w+|\W+")
@@ -18,14 +18,18 @@ def highlight(text, terms):
         return escape(text)
     out = []
     for token in _TOKEN.findall(text):
-        term = stem(normalize(token)) if token[0].isalnum() else None
-        if term and any(
-            term == t or (len(t) >= PREFIX_MIN_LENGTH and term.startswith(t)) for t in terms
-        ):
+        word = normalize(token) if token[0].isalnum() else ""
+        # Content words only: a stop word is never what matched.
+        term = stem(word) if word and word not in STOP_WORDS else None
+        if term and (word in terms or matches(term, terms)):
             out.append(f"<mark>{escape(token)}</mark>")
         else:
             out.append(escape(token))
     return mark_safe("".join(out))
+
+
+def matches(term, terms):
+    return any(term == t or (len(t) >= PREFIX_MIN_LENGTH and term.startswith(t)) for t in terms)
 
 
 def snippet(text, terms, width=220):
