@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalogue.filters import InstrumentFilter
+from core.revision import ContentRevision
 from core.search.analyzer import analyze, normalize, words
 from core.search.query import edit_distance, parse
-from core.revision import ContentRevision
 from core.search.vocabulary import SearchTerm, Synonym
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, TargetGroup
