@@ -43,8 +43,11 @@ NO_YEAR = 0
 OPEN_END = 9999
 INSTRUMENT_COLUMNS = [
     "pk", "acronym", "kind", "publication_status", "stated_status", "start_date", "end_date",
-    "search_a", "search_b", "search_c", "search_key",
+    "search_key",
 ]  # fmt: skip
+TEXT_COLUMNS = ("search_a", "search_b", "search_c")
+# Rows read from the database at a time while indexing the instruments' text.
+TEXT_CHUNK = 2_000
 
 
 @dataclass
@@ -118,7 +121,7 @@ class CatalogueIndex:
         self.text = TextIndex(
             (instrument_document(row) for row in instruments),
             [
-                *(FieldIndex.from_texts(row[c] for row in instruments) for c in TEXT_COLUMNS),
+                *(FieldIndex.from_rows(self.texts(column)) for column in TEXT_COLUMNS),
                 links.linked_field(links.linked_names(self)),
                 links.linked_field(links.linked_context(self)),
             ],
@@ -132,6 +135,14 @@ class CatalogueIndex:
 
     def __len__(self):
         return len(self.pks)
+
+    def texts(self, column):
+        """(position, text) of every instrument's analyzed `column`, read from the
+        database a chunk at a time: 100,000 records' text is never held at once."""
+        rows = Instrument.objects.order_by("pk").values_list("pk", column)
+        for pk, text in rows.iterator(chunk_size=TEXT_CHUNK):
+            if pk in self.position_of:  # not one added since this index's rows were read
+                yield self.position_of[pk], text
 
     def positions(self, pks):
         return BitMap(self.position_of[pk] for pk in pks if pk in self.position_of)
@@ -164,9 +175,6 @@ class CatalogueIndex:
         day = self.start_day[order]
         keys = (self.text.sort_rank[order], -day if descending else day, day == 0)
         return order[np.lexsort(keys)]
-
-
-TEXT_COLUMNS = ("search_a", "search_b", "search_c")
 
 
 def date_array(rows, column, part, missing):

@@ -56,7 +56,7 @@ def bounded(view):
             return view(request, *args, **kwargs)
         except TooMuch as error:
             context = {"message": error.messages[0]}
-            return render(request, "400.html", context, status=400)
+            return render(request, "catalogue/too_much.html", context, status=400)
 
     return answer
 

@@ -6,6 +6,9 @@ reach the public."""
 
 import datetime
 import re
+import threading
+import time
+import uuid
 from unittest import mock
 
 import pytest
@@ -19,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import caching
 from core.records import PublicationStatus
 from core.revision import ContentRevision
 from programs.models import Instrument, TargetGroup
@@ -378,3 +382,81 @@ def test_rebuilding_the_search_index_replaces_cached_results(client):
     assert ContentRevision.objects.current().tag != before
     html = page(client, search)
     assert total(html) == 1 and instrument_url(PTAT) in html
+
+
+# 6. Bounded: what a page may depend on, and what it costs -----------------------------
+
+
+def test_an_unknown_parameter_neither_changes_the_page_nor_skips_the_cache(
+    client, django_assert_max_num_queries
+):
+    page(client, f"{CATALOGUE}?tipo=ley")
+    with django_assert_max_num_queries(1):  # the revision: the copy is the cached one
+        html = page(client, f"{CATALOGUE}?tipo=ley&zz{uuid.uuid4().hex}=1&utm_source=x")
+    assert "zz" not in html and "utm_source" not in html
+
+
+def test_the_order_and_empty_values_of_parameters_do_not_make_another_copy(
+    client, django_assert_max_num_queries
+):
+    page(client, f"{CATALOGUE}?tipo=ley&area=3")
+    with django_assert_max_num_queries(1):
+        page(client, f"{CATALOGUE}?area=3&q=&tipo=ley&desde=")
+
+
+def test_each_host_gets_a_page_made_for_it(client, settings):
+    settings.ALLOWED_HOSTS = ["uno.example", "dos.example"]
+    first = page(client, instrument_url(PTAT), HOST="uno.example")
+    second = page(client, instrument_url(PTAT), HOST="dos.example")
+    assert "uno.example" in first and "dos.example" not in first
+    assert "dos.example" in second and "uno.example" not in second
+
+
+def test_a_page_too_big_to_keep_is_served_and_not_cached(
+    client, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_MAX_BYTES = 1000
+    page(client, CATALOGUE)
+    with CaptureQueriesContext(connection) as queries:
+        page(client, CATALOGUE)
+    assert len(queries) > 1  # made again: it was not kept
+
+
+def test_a_url_that_does_not_exist_is_never_not_modified(client):
+    real = client.get(instrument_url(PTAT))
+    missing = client.get(instrument_url("no-existe"), headers={"if-none-match": real["ETag"]})
+    assert missing.status_code == 404 and "ETag" not in missing
+    other = client.get(instrument_url("ptrm-2015"), headers={"if-none-match": real["ETag"]})
+    assert other.status_code == 200
+
+
+def test_options_answers_the_methods_and_trace_is_refused(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        options = client.options(CATALOGUE)
+    assert options.status_code == 200 and options["Allow"] == "GET, HEAD, OPTIONS"
+    assert options.content == b""
+    for method in ("trace", "post", "put", "delete", "patch"):
+        response = getattr(client, method)(CATALOGUE)
+        assert response.status_code == 405, method
+        assert "GET" in response["Allow"]
+
+
+def test_readers_who_miss_the_same_page_at_once_wait_for_one_to_make_it(client):
+    """Single flight: while a page is being made, a request for it waits for that copy
+    rather than making its own."""
+    url = f"{CATALOGUE}?tipo=programa"
+    made = []
+    original = caching.render
+
+    def slow_render(*args):
+        made.append(1)
+        time.sleep(0.3)
+        return original(*args)
+
+    with mock.patch.object(caching, "render", slow_render):
+        threads = [threading.Thread(target=lambda: Client().get(url)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(made) == 1

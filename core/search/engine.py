@@ -122,3 +122,12 @@ def forget():
     otherwise not seen until the next revision)."""
     global _current
     _current = None
+
+
+def warm():
+    """Build the current snapshot's indexes now, for every searchable model: gunicorn's
+    master process calls this before it forks its workers, which then share them."""
+    current = snapshot()
+    for model in searchable_models():
+        current.index(model)
+    return current

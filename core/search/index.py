@@ -30,6 +30,8 @@ from itertools import pairwise
 import numpy as np
 from pyroaring import BitMap
 
+from .postings import postings
+
 FIELDS = ("a", "b", "c", "d", "e")
 WEIGHTS = (8.0, 4.0, 2.0, 1.0, 0.5)
 # The fields of a record's own text (what a quoted phrase, a bag of words or an exclusion
@@ -56,30 +58,6 @@ class Document:
     sort_name: str = ""
 
 
-def postings(texts, pairs=False):
-    """{term: BitMap of the positions whose text holds it}, or with `pairs`, of each two
-    adjacent terms ("a b"). Built by sorting term ids, so the work per term is done in
-    numpy rather than a Python loop per occurrence."""
-    vocabulary, term_ids, lengths = {}, [], []
-    for text in texts:
-        terms = text.split()
-        if pairs:
-            terms = [f"{first} {second}" for first, second in pairwise(terms)]
-        unique = set(terms)
-        term_ids.extend(vocabulary.setdefault(term, len(vocabulary)) for term in unique)
-        lengths.append(len(unique))
-    if not term_ids:
-        return {}
-    ids = np.asarray(term_ids, dtype=np.int64)
-    positions = np.repeat(np.arange(len(lengths), dtype=np.uint32), lengths)
-    order = np.argsort(ids, kind="stable")
-    ids, positions = ids[order], positions[order]
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    terms = list(vocabulary)
-    groups = np.split(positions, starts[1:])
-    return {terms[ids[start]]: BitMap(group) for start, group in zip(starts, groups, strict=True)}
-
-
 class FieldIndex:
     """The terms and adjacent pairs of one field: {term: BitMap}, {"a b": BitMap}."""
 
@@ -91,8 +69,12 @@ class FieldIndex:
     @classmethod
     def from_texts(cls, texts):
         """The field of records whose analyzed texts, by position, are `texts`."""
-        texts = list(texts)
-        return cls(postings(texts), postings(texts, pairs=True))
+        return cls.from_rows(enumerate(texts))
+
+    @classmethod
+    def from_rows(cls, rows):
+        """The field from (position, analyzed text) rows, read once, a batch at a time."""
+        return cls(*postings(rows))
 
     def term(self, term):
         return self.terms.get(term) or BitMap()
