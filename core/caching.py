@@ -30,7 +30,7 @@ from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 
 from .revision import ContentRevision
-from .search.engine import request_revision
+from .search.engine import request_revision, served_stale
 
 READ_METHODS = ("GET", "HEAD")
 ALLOWED = ("GET", "HEAD", "OPTIONS")
@@ -90,12 +90,14 @@ def answer_from_cache(request, view, args, kwargs):
     if not_modified is not None and not_modified.status_code == 304:
         return with_validators(not_modified, etag, last_modified)
 
-    token = request_revision.set(revision)
+    revision_token, stale_token = request_revision.set(revision), served_stale.set(False)
     try:
         response = cached_render(f"page:{digest}", lambda: render(view, request, args, kwargs))
+        stale = served_stale.get()
     finally:
-        request_revision.reset(token)
-    if response.status_code == 200:
+        request_revision.reset(revision_token)
+        served_stale.reset(stale_token)
+    if response.status_code == 200 and not stale:
         return with_validators(response, etag, last_modified)
     return response
 
@@ -127,7 +129,10 @@ def cached_render(key, build):
                 return response
     try:
         response = build()
-        if response.status_code == 200 and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
+        # A page made from the index of before a change, while the new one is built, is
+        # not kept: it would outlive the change.
+        keep = response.status_code == 200 and not served_stale.get()
+        if keep and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
             cache.set(key, response, timeout)
         return response
     finally:

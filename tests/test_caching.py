@@ -25,6 +25,7 @@ from django.utils import timezone
 from core import caching
 from core.records import PublicationStatus
 from core.revision import ContentRevision
+from core.search import engine
 from programs.models import Instrument, TargetGroup
 from tests.helpers import admin_form_data
 
@@ -460,3 +461,20 @@ def test_readers_who_miss_the_same_page_at_once_wait_for_one_to_make_it(client):
         for thread in threads:
             thread.join()
     assert len(made) == 1
+
+
+def test_while_the_index_of_a_change_is_built_readers_get_the_last_one_uncached(client):
+    """One request builds the index of the knowledge base after a change; the others are
+    answered from the index before it, and what they get is neither kept in the cache nor
+    given a validator, so nobody keeps it once the new index is ready."""
+    search = f"{CATALOGUE}?q=ornitorrinco"
+    assert total(page(client, search)) == 0  # the index of the current revision
+    instrument = Instrument.objects.get(slug=PTAT)
+    instrument.summary += " Ornitorrinco."
+    instrument.save()
+    with engine._lock:  # as if another request were building the new index now
+        response = client.get(search)
+    assert response.status_code == 200
+    assert total(response.content.decode()) == 0  # from the index before the change
+    assert "ETag" not in response
+    assert total(page(client, search)) == 1  # not the copy made from the old index

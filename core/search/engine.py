@@ -24,8 +24,10 @@ from .index import Document, TextIndex
 from .vocabulary import Lexicon
 
 # The revision a request was answered from, set by the page cache so that the index and
-# the page agree on it without asking the database twice.
+# the page agree on it without asking the database twice; and whether the request was
+# answered from an earlier snapshot while the current one was being built.
 request_revision = ContextVar("request_revision", default=None)
+served_stale = ContextVar("served_stale", default=False)
 
 _builders = {}
 _lock = threading.Lock()
@@ -62,6 +64,12 @@ class Snapshot:
     def text_index(self, model):
         index = self.index(model)
         return getattr(index, "text", index)
+
+    def warm(self):
+        """Build every searchable model's index now; return the snapshot."""
+        for model in searchable_models():
+            self.index(model)
+        return self
 
 
 def plain_index(model):
@@ -104,15 +112,21 @@ def current_tag():
 
 
 def snapshot():
-    """The snapshot of the knowledge base as it is now."""
+    """The snapshot of the knowledge base as it is now. After a change, one request of
+    the process builds the next snapshot, whole, before it replaces the current one;
+    meanwhile the others are answered from the current one, and say so (`served_stale`),
+    so that what they render is neither cached nor given a validator."""
     global _current
     tag = current_tag()
     found = _current
     if found is not None and found.tag == tag:
         return found
+    if found is not None and _lock.locked():
+        served_stale.set(True)
+        return found
     with _lock:
         if _current is None or _current.tag != tag:
-            _current = Snapshot(tag)
+            _current = Snapshot(tag).warm()
         return _current
 
 
@@ -125,9 +139,6 @@ def forget():
 
 
 def warm():
-    """Build the current snapshot's indexes now, for every searchable model: gunicorn's
-    master process calls this before it forks its workers, which then share them."""
-    current = snapshot()
-    for model in searchable_models():
-        current.index(model)
-    return current
+    """The current snapshot, with every index built: gunicorn's master process calls this
+    before it forks its workers, which then share it."""
+    return snapshot()
