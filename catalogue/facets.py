@@ -10,6 +10,8 @@ intersection of two bitmaps.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from pyroaring import BitMap
 
 from .filters import FACETS
 
@@ -25,6 +27,13 @@ class Option:
     count: int
     selected: bool
     depth: int = 0
+
+    @property
+    def count_text(self):
+        """The count as a screen reader says it ("6 resultados")."""
+        return ngettext("%(counter)s resultado", "%(counter)s resultados", self.count) % {
+            "counter": self.count
+        }
 
 
 @dataclass
@@ -56,8 +65,16 @@ def facet(search, name):
     unticked (ticked institutions show whatever their rank)."""
     index_facet = search.index.facets[name]
     within = search.without(name)
-    counts = index_facet.counts(within)
     ticked = set(search.filterset.values(name))
+    if name == "institucion":
+        counts = index_facet.top(within, INSTITUTION_OPTIONS)
+        ticked_keys = [index_facet.key_of[v] for v in ticked if v in index_facet.key_of]
+        counts |= {
+            key: within.intersection_cardinality(index_facet.bitmaps.get(key, BitMap()))
+            for key in ticked_keys
+        }
+    else:
+        counts = index_facet.counts(within)
     keys = ordered_keys(index_facet, counts, name, ticked)
     found = Facet(name, search.filterset.filters[name].label)
     depths = tree_depths(index_facet) if name in TREES else {}
@@ -76,13 +93,13 @@ def ordered_keys(index_facet, counts, name, ticked):
         return walk_tree(index_facet)
     if name == "institucion":
         by_count = sorted(
-            (key for key in index_facet.nodes if counts.get(key)),
+            (key for key in counts if counts[key]),
             key=lambda key: (-counts[key], index_facet.nodes[key].label),
         )
         shown = by_count[:INSTITUTION_OPTIONS]
         return shown + [
             key
-            for key in by_count[INSTITUTION_OPTIONS:] + list(index_facet.nodes)
+            for key in index_facet.nodes
             if index_facet.nodes[key].value in ticked and key not in shown
         ]
     return list(index_facet.nodes)

@@ -19,6 +19,7 @@ the number of filters and barely with the number of records (README, Performance
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -80,6 +81,25 @@ class Facet:
         return {
             key: within.intersection_cardinality(bitmap) for key, bitmap in self.bitmaps.items()
         }
+
+    def top(self, within, wanted):
+        """{key: count} for the `wanted` values most of `within` have (ties by label):
+        values are tried largest first, and once one cannot beat the last of those found,
+        neither can any smaller one, so a long tail is never counted."""
+        found = {}
+        for key in self.by_size:
+            bitmap = self.bitmaps[key]
+            if len(found) >= wanted:
+                least = sorted(found.values(), reverse=True)[wanted - 1]
+                if len(bitmap) < least:
+                    break
+            if count := within.intersection_cardinality(bitmap):
+                found[key] = count
+        return found
+
+    @cached_property
+    def by_size(self):
+        return sorted(self.bitmaps, key=lambda key: -len(self.bitmaps[key]))
 
 
 def subtree_bitmaps(nodes, own):

@@ -15,6 +15,7 @@ the knowledge base, so parsing asks the database nothing.
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from . import engine
 from .analyzer import STOP_WORDS, acronym_term, analyze, edit_distance, normalize, stem
@@ -60,7 +61,7 @@ class Query:
     def __bool__(self):
         return any(not concept.negated for concept in self.concepts)
 
-    @property
+    @cached_property
     def terms(self):
         """Every term a match may show, for highlighting (excluded words aside)."""
         found = set()
@@ -73,6 +74,13 @@ class Query:
             for bag in concept.bags:
                 found.update(bag)
         return found
+
+    @cached_property
+    def prefixes(self):
+        """The terms a shown word may start with (the unknown words typed)."""
+        return tuple(
+            term for concept in self.concepts if not concept.negated for term in concept.prefixes
+        )
 
 
 def tokens(text):
