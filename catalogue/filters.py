@@ -1,20 +1,29 @@
-"""The catalogue's filters: what each URL parameter means.
+"""The catalogue's filters: what each URL parameter accepts.
 
 Values of one parameter combine with OR, different parameters with AND. Invalid values
-never reach the ORM: the form rejects them, the filter is ignored and the page names it
-(`InstrumentFilter.errors`). Facet counts and chips are in catalogue/facets.py.
+never reach the index or the database: the form rejects them, the filter is ignored and
+the page names it (`InstrumentFilter.errors`). A parameter may carry at most
+`MAX_VALUES` values and the search at most `MAX_QUERY_WORDS` words; beyond that the
+request is refused (catalogue/views.py answers 400), so that no URL costs more than a
+bounded amount. The results come from the index (catalogue/search.py), the same for the
+pages, the data downloads and the API.
 """
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from core.search.query import parse
-from practices.models import instruments_in_areas
+from core.search import engine
+from core.search.analyzer import words
+from core.search.query import MAX_QUERY_WORDS, parse
 from programs.models import Institution, Instrument, InstrumentKind, Place, Status, TargetGroup
 
+from .search import CatalogueSearch
+
+FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado")
 AREA_NUMBERS = [(str(number), str(number)) for number in range(1, 7)]
 SORTS = [
     ("relevancia", _("relevancia")),
@@ -23,6 +32,12 @@ SORTS = [
     ("-fecha", _("fecha (más recientes primero)")),
     ("fecha", _("fecha (más antiguos primero)")),
 ]
+# More values than any facet has options (the catalogue's largest, institutions, has 32).
+MAX_VALUES = 40
+
+
+class TooMuch(ValidationError):
+    """A request beyond the bounds every catalogue URL is held to."""
 
 
 def asks_for_something(value):
@@ -37,37 +52,31 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def by_slug(label, queryset, method, key="slug"):
+def by_key(label, queryset, key="slug"):
     return django_filters.ModelMultipleChoiceFilter(
-        label=label, queryset=queryset, to_field_name=key, method=method
+        label=label, queryset=queryset, to_field_name=key
     )
 
 
 class InstrumentFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Búsqueda"), method="filter_search", max_length=200)
-    area = django_filters.MultipleChoiceFilter(
-        label=_("Área temática"), choices=AREA_NUMBERS, method="filter_areas"
-    )
-    tipo = django_filters.MultipleChoiceFilter(
-        label=_("Tipo"), field_name="kind", choices=InstrumentKind.choices
-    )
-    grupo = by_slug(_("Grupo de población"), TargetGroup.objects.all(), "filter_groups")
-    institucion = by_slug(_("Institución"), Institution.objects.all(), "filter_institutions")
-    lugar = by_slug(_("Lugar"), Place.objects.all(), "filter_places", key="code")
-    estado = django_filters.MultipleChoiceFilter(
-        label=_("Estado"), choices=Status.choices, method="filter_statuses"
-    )
-    desde = YearFilter(label=_("Desde el año"), min_value=1900, max_value=2100, method="since")
-    hasta = YearFilter(label=_("Hasta el año"), min_value=1900, max_value=2100, method="until")
-    orden = django_filters.ChoiceFilter(
-        label=_("Ordenar por"), choices=SORTS, method="sort", empty_label=None
-    )
+    q = django_filters.CharFilter(label=_("Búsqueda"), max_length=200)
+    area = django_filters.MultipleChoiceFilter(label=_("Área temática"), choices=AREA_NUMBERS)
+    tipo = django_filters.MultipleChoiceFilter(label=_("Tipo"), choices=InstrumentKind.choices)
+    grupo = by_key(_("Grupo de población"), TargetGroup.objects.all())
+    institucion = by_key(_("Institución"), Institution.objects.all())
+    lugar = by_key(_("Lugar"), Place.objects.all(), key="code")
+    estado = django_filters.MultipleChoiceFilter(label=_("Estado"), choices=Status.choices)
+    desde = YearFilter(label=_("Desde el año"), min_value=1900, max_value=2100)
+    hasta = YearFilter(label=_("Hasta el año"), min_value=1900, max_value=2100)
+    orden = django_filters.ChoiceFilter(label=_("Ordenar por"), choices=SORTS, empty_label=None)
 
     class Meta:
         model = Instrument
         fields = []
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, scope=None, **kwargs):
+        """`scope` narrows the catalogue to part of the index (a group's page, the
+        timeline): a function of the index giving the positions it covers."""
         # A select's "all" option (the timeline's «Todos») sends its name with no value:
         # that asks for nothing, and the multiple-choice fields would call it invalid.
         if data is not None:
@@ -78,6 +87,23 @@ class InstrumentFilter(django_filters.FilterSet):
                 else:
                     del data[name]
         super().__init__(data, *args, **kwargs)
+        self.scope = scope
+
+    def check_bounds(self):
+        """Refuse (TooMuch) a parameter with more than MAX_VALUES values or a search of
+        more than MAX_QUERY_WORDS words (stop words aside; a search over its 200
+        characters is already ignored and named)."""
+        for name in FACETS:
+            if len(self.data.getlist(name)) > MAX_VALUES:
+                raise TooMuch(
+                    _("«%(name)s» admite como máximo %(count)s valores."),
+                    params={"name": name, "count": MAX_VALUES},
+                )
+        if len(words(self.cleaned.get("q") or "")) > MAX_QUERY_WORDS:
+            raise TooMuch(
+                _("La búsqueda admite como máximo %(count)s palabras."),
+                params={"count": MAX_QUERY_WORDS},
+            )
 
     @cached_property
     def cleaned(self):
@@ -85,29 +111,18 @@ class InstrumentFilter(django_filters.FilterSet):
         self.errors  # noqa: B018 - validates the form, filling cleaned_data
         return self.form.cleaned_data
 
+    def values(self, name):
+        """The valid values of the parameter `name`, as the URL carries them."""
+        value = self.cleaned.get(name)
+        if not asks_for_something(value):
+            return []
+        key = getattr(self.filters[name], "extra", {}).get("to_field_name")
+        return [getattr(item, key) if key else str(item) for item in value]
+
     @cached_property
     def search_query(self):
         """The words searched for, parsed once (see core/search/query.py)."""
-        return parse(self.cleaned.get("q") or "")
-
-    @property
-    def qs(self):
-        """The results; when searching, by relevance unless another order is asked for."""
-        results = super().qs
-        if self.search_query and self.cleaned.get("orden") in (None, "", "relevancia"):
-            results = results.ranked()
-        return results
-
-    def filter_queryset(self, queryset, *, skip=()):
-        """Apply every valid filter but those named in `skip`."""
-        for name, value in self.cleaned.items():
-            if name not in skip and asks_for_something(value):
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset
-
-    def without(self, *names):
-        """The results with every filter applied except those `names` (and the sort)."""
-        return self.filter_queryset(self.queryset.all(), skip=(*names, "orden"))
+        return parse(self.cleaned.get("q") or "", engine.snapshot().lexicon)
 
     def active(self):
         """The names of the filters that narrow the results (the sort aside)."""
@@ -117,38 +132,21 @@ class InstrumentFilter(django_filters.FilterSet):
             if name != "orden" and asks_for_something(value)
         ]
 
-    # Each filter's meaning, from the querysets (see programs/models.py).
+    def selections(self):
+        """{facet: its valid values, as the URL carries them}, for the facets asked for."""
+        return {name: values for name in FACETS if (values := self.values(name))}
 
-    def filter_search(self, queryset, name, value):
-        return queryset.search(self.search_query)
+    @cached_property
+    def search(self):
+        """The results and counts, from the index (catalogue/search.py)."""
+        return CatalogueSearch(self, self.scope)
 
-    def filter_areas(self, queryset, name, value):
-        return instruments_in_areas(queryset, value)
+    @property
+    def qs(self):
+        """The results, in order: a sequence the paginator pages (see catalogue/search.py)."""
+        return self.search.results()
 
-    def filter_groups(self, queryset, name, value):
-        return queryset.for_target_groups(value)
 
-    def filter_institutions(self, queryset, name, value):
-        return queryset.for_institutions(value)
-
-    def filter_places(self, queryset, name, value):
-        return queryset.for_places(value)
-
-    def filter_statuses(self, queryset, name, value):
-        return queryset.with_any_status(value)
-
-    def since(self, queryset, name, value):
-        return queryset.active_between(first_year=value)
-
-    def until(self, queryset, name, value):
-        return queryset.active_between(last_year=value)
-
-    def sort(self, queryset, name, value):
-        if value == "relevancia":
-            return queryset  # `qs` orders search results by relevance
-        descending = value.startswith("-")
-        if value.lstrip("-") == "fecha":
-            start = F("start_date")
-            date = start.desc(nulls_last=True) if descending else start.asc(nulls_last=True)
-            return queryset.order_by(date, "name")
-        return queryset.order_by("-name" if descending else "name")
+# Every parameter a catalogue page reads: its filters, the page number, and what a chip
+# removes. The page cache drops any other (core/caching.py).
+PARAMETERS = (*InstrumentFilter.base_filters, "pagina", "quitar")

@@ -1,92 +1,232 @@
-"""The catalogue of instruments and the pages built on it: a target group's page (the
-catalogue scoped to the group) and the timeline."""
+"""Browsing the knowledge base: the home page, the thematic areas, the catalogue of
+instruments and its search, the target groups and institutions with their counts, a
+group's page (the catalogue scoped to the group) and the timeline. Every count and every
+list of instruments comes from the index (catalogue/index.py); the database gives only
+the records shown."""
 
-from django.db.models import Max, Min, Prefetch
-from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, render
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import DetailView
+from pyroaring import BitMap
 
 from core.pagination import paginate
-from core.search.query import suggestion
+from core.search import engine
+from core.search.query import parse, suggestion
 from practices.models import Practice, ThematicArea
-from programs.models import Institution, Instrument, TargetGroup
+from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 
 from . import facets as facet_counts
-from .filters import InstrumentFilter
+from .filters import InstrumentFilter, TooMuch
+from .search import Results
 from .timeline import Timeline
 
 TIMELINE_PAGE_SIZE = 50
+INSTITUTION_PAGE_SIZE = 100
+RECENT = 6
 HITS = 5
 
 
-def catalogue_context(request, queryset):
-    """The filterable list of `queryset`: results, facets, chips, and what to loosen."""
-    filterset = InstrumentFilter(request.GET, queryset=queryset)
-    facets, count = facet_counts.FacetCounter(filterset).facets()
+def catalogue_index():
+    return engine.snapshot().index(Instrument)
+
+
+def with_counts(records, facet, within=None):
+    """`records`, each with `instrument_count`: the published instruments (of `within`)
+    that `facet` (a facet of the index) gives its key."""
+    index = catalogue_index()
+    within = index.published if within is None else within
+    counts = index.facets[facet].counts(within)
+    for record in records:
+        record.instrument_count = counts.get(record.pk, 0)
+    return records
+
+
+def bounded(view):
+    """A catalogue page: a chip's «quitar» is answered with a redirect to the page
+    without what it removes, and a request beyond the catalogue's bounds with 400."""
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        if "quitar" in request.GET:
+            return redirect(without(request, request.GET["quitar"]))
+        try:
+            return view(request, *args, **kwargs)
+        except TooMuch as error:
+            context = {"message": error.messages[0]}
+            return render(request, "catalogue/too_much.html", context, status=400)
+
+    return answer
+
+
+def without(request, removed):
+    """This page's address without `removed` ("grupo=mujeres": one value; "q": the whole
+    parameter), nor the page number, nor empty parameters."""
+    name, _, value = removed.partition("=")
+    query = request.GET.copy()
+    query.pop("quitar", None)
+    query.pop("pagina", None)
+    kept = {}
+    for key, values in query.lists():
+        if key == name:
+            values = [other for other in values if value and other != value]
+        kept[key] = [other for other in values if other]
+    query = urlencode([(key, v) for key, values in kept.items() for v in values])
+    return f"{request.path}?{query}" if query else request.path
+
+
+def catalogue_context(request, scope=None):
+    """The filterable list of instruments: results, facets, chips, what to loosen."""
+    filterset = InstrumentFilter(request.GET, scope=scope)
+    filterset.check_bounds()
+    search = filterset.search
     practices = Practice.objects.select_related("area")
-    page = paginate(
-        request,
-        filterset.qs.prefetch_related("target_groups", Prefetch("practices", queryset=practices)),
-        count=count,
+    results = search.results(
+        Instrument.objects.prefetch_related(
+            "target_groups", Prefetch("practices", queryset=practices)
+        )
     )
-    query = filterset.search_query
+    page = paginate(request, results)
+    facets = facet_counts.count_facets(search)
     empty = not page.paginator.count
     return {
         "filterset": filterset,
         "page": page,
         "facets": facets,
         "chips": facet_counts.chips(filterset, facets),
-        "loosen": facet_counts.loosening(filterset) if empty else [],
-        "search": query,
-        "suggestion": suggestion(query) if empty and query else "",
+        "loosen": facet_counts.loosening(search) if empty else [],
+        "search": search.query,
+        "partial": search.partial,
+        "searched_only": filterset.active() == ["q"],
+        "suggestion": correction(search.query) if empty and search.query else None,
     }
+
+
+def correction(query):
+    """«¿Quiso decir …?»: a corrected query and how many results it gives, or None when
+    no correction gives any."""
+    lexicon = engine.snapshot().lexicon
+    corrected = suggestion(query, lexicon)
+    if not corrected:
+        return None
+    index = catalogue_index()
+    count = len(index.text.match(parse(corrected, lexicon), within=index.published).positions)
+    return (corrected, count) if count else None
 
 
 def search_hits(query):
     """The practices, areas, institutions and target groups `query` matches, a few of each
     kind, for above the instruments; only the kinds with a match."""
-    hits = [
-        (model._meta.verbose_name_plural, list(queryset.search(query).ranked()[:HITS]))
-        for model, queryset in (
-            (Practice, Practice.objects.published()),
-            (ThematicArea, ThematicArea.objects.all()),
-            (Institution, Institution.objects.all()),
-            (TargetGroup, TargetGroup.objects.all()),
-        )
-    ]
-    # With none, the page has no "direct matches" section, whose heading would announce
-    # an empty list to a screen reader.
-    return [(label, records) for label, records in hits if records]
+    hits = []
+    for model, queryset in (
+        (Practice, Practice.objects.published()),
+        (ThematicArea, ThematicArea.objects.all()),
+        (Institution, Institution.objects.all()),
+        (TargetGroup, TargetGroup.objects.all()),
+    ):
+        index = engine.snapshot().text_index(model)
+        best = index.pks[index.ranked(index.match(query))].tolist()
+        found = queryset.in_bulk(best[: HITS * 4])
+        records = [found[pk] for pk in best if pk in found][:HITS]
+        if records:  # a heading over an empty list would be announced to a screen reader
+            hits.append((model._meta.verbose_name_plural, records))
+    return hits
 
 
+@bounded
 def catalogue(request):
     """The catalogue of instruments; a search adds, above the results, the practices,
     areas, institutions and target groups it matches."""
-    context = catalogue_context(request, Instrument.objects.published())
+    context = catalogue_context(request)
     if context["search"]:
         context["hits"] = search_hits(context["search"])
     return render(request, "catalogue/catalogue.html", context)
 
 
+def home(request):
+    index = catalogue_index()
+    areas = with_counts(list(ThematicArea.objects.all()), "area")
+    for area in areas:
+        area.practice_count = index.practice_counts.get(area.pk, 0)
+    groups = with_counts(list(TargetGroup.objects.filter(parent=None)), "grupo")
+    context = {
+        "areas": areas,
+        "groups": sorted(groups, key=lambda group: (-group.instrument_count, group.name)),
+        "figures": KeyFigure.objects.headlines().order_by("-value"),
+        "recent": Instrument.objects.published().order_by("-updated_at", "name")[:RECENT],
+    }
+    return render(request, "catalogue/home.html", context)
+
+
+class ThematicAreaDetailView(DetailView):
+    model = ThematicArea
+    template_name = "catalogue/area.html"
+
+    def get_context_data(self, **kwargs):
+        area, index = self.object, catalogue_index()
+        within = index.published & index.facets["area"].bitmaps.get(area.pk, index.all)
+        kinds = index.facets["tipo"]
+        kind_counts = kinds.counts(within)
+        groups = with_counts(list(TargetGroup.objects.all()), "grupo", within)
+        areas = list(ThematicArea.objects.only("number", "slug", "title"))
+        return super().get_context_data(
+            practices=paginate(self.request, area.practices.published().with_instruments()),
+            kinds=sorted(
+                ((key, kinds.nodes[key].label, n) for key, n in kind_counts.items() if n),
+                key=lambda kind: -kind[2],
+            ),
+            groups=sorted(
+                ((g.slug, g.name, g.instrument_count) for g in groups if g.instrument_count),
+                key=lambda row: (-row[2], row[1]),
+            ),
+            previous=next((other for other in areas if other.number == area.number - 1), None),
+            next=next((other for other in areas if other.number == area.number + 1), None),
+            **kwargs,
+        )
+
+
+def target_group_list(request):
+    groups = with_counts(list(TargetGroup.objects.order_by("name")), "grupo")
+    children = {}
+    for group in groups:
+        children.setdefault(group.parent_id, []).append(group)
+    for group in groups:
+        group.subgroups = children.get(group.pk, [])
+    return render(request, "catalogue/targetgroup_list.html", {"groups": children.get(None, [])})
+
+
+@bounded
 def target_group_detail(request, slug):
     group = get_object_or_404(TargetGroup.objects.select_related("parent"), slug=slug)
-    context = catalogue_context(request, Instrument.objects.published().for_target_groups([group]))
+    context = catalogue_context(
+        request, scope=lambda index: index.facets["grupo"].bitmaps.get(group.pk, BitMap())
+    )
     context["group"] = group
     context["subgroups"] = group.children.all()
     return render(request, "catalogue/targetgroup_detail.html", context)
 
 
+def institution_list(request):
+    institutions = Institution.objects.select_related("country").order_by("kind", "name")
+    page = paginate(request, institutions, per_page=INSTITUTION_PAGE_SIZE)
+    with_counts(page.object_list, "institucion")
+    return render(request, "catalogue/institution_list.html", {"page": page})
+
+
+@bounded
 def timeline(request):
     """The dated instruments, a page at a time, on one axis for every page."""
-    dated = Instrument.objects.published().filter(start_date__isnull=False)
-    filterset = InstrumentFilter(request.GET, queryset=dated)
-    results = filterset.qs
-    page = paginate(request, results.order_by("start_date", "name"), per_page=TIMELINE_PAGE_SIZE)
-    axis = results.aggregate(first=Min("start_date"), last=Max(Coalesce("end_date", "start_date")))
-    facets, _count = facet_counts.FacetCounter(filterset).facets(names=("area", "grupo"))
+    filterset = InstrumentFilter(request.GET, scope=lambda index: index.dated)
+    filterset.check_bounds()
+    search = filterset.search
+    by_date = Results(search.index, search.index.by_date(search.positions))
+    page = paginate(request, by_date, per_page=TIMELINE_PAGE_SIZE)
     context = {
         "filterset": filterset,
         "page": page,
-        "timeline": Timeline(page, **axis),
-        "facets": facets,
+        "timeline": Timeline(page, **search.index.date_span(search.positions)),
+        "facets": facet_counts.count_facets(search, names=("area", "grupo")),
     }
     return render(request, "catalogue/timeline.html", context)

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed on the way out (whitenoise serves static files precompressed).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,18 +131,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Either way a page is cached under the knowledge base's revision (core/caching.py),
 # so no server ever serves a page older than the last edit.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {
+# Without Redis, production keeps pages in files under var/cache, which every worker of
+# the machine shares and which outlive a worker's recycling; local development keeps
+# them in each process's memory. Entries are bounded by count here and by size below.
+PAGE_CACHE_ENTRIES = 500
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+elif DEBUG:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
         }
-    )
-}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "cache",
+            "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
+        }
+    }
 # How long a rendered public page is kept; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "").strip() or 600)
+# A page bigger than this is not cached (every bounded page is far smaller).
+PAGE_CACHE_MAX_BYTES = 128 * 1024
 
 # The covering index on instruments (programs.Instrument.Meta.indexes) is for PostgreSQL;
 # SQLite builds it without its extra columns, which is all this warning says.

@@ -6,55 +6,137 @@ one revision number (`ContentRevision`), bumped in the same transaction as any c
 stands for all of it. Cached copies are keyed by it and browsers revalidate against it:
 a page from before an edit is never served after the edit commits, on any worker, even
 when the cache is each process's own memory.
+
+What a page may depend on is bounded, so that no URL costs more than a bounded amount:
+its path, the host it was asked for, the language, and only the query parameters the
+page reads (`params`); any other parameter is dropped before the page is built, so it
+neither changes the page nor skips the cache. A page is cached only below
+PAGE_CACHE_MAX_BYTES. After a change, one request per page renders it while the others
+of every process wait for it (single flight) rather than render the same page at once.
 """
 
 import datetime
 import hashlib
+import time
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 
 from .revision import ContentRevision
+from .search.engine import request_revision, served_stale
+
+READ_METHODS = ("GET", "HEAD")
+ALLOWED = ("GET", "HEAD", "OPTIONS")
+# How long a request waits for another that is rendering the same page.
+RENDER_WAIT_SECONDS = 5
+POLL_SECONDS = 0.05
 
 
-def public_page(view):
+def public_page(view=None, *, params=()):
     """Serve `view` from the page cache (when `PAGE_CACHE_SECONDS` is set) and answer
-    conditional GETs. Signed-in users always get a fresh page: staff see drafts."""
+    conditional GETs; `params` names the query parameters the page reads. Signed-in
+    users always get a fresh page: staff see drafts."""
+    if view is None:
+        return lambda view: public_page(view, params=params)
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=200)
+            response["Allow"] = ", ".join(ALLOWED)
+            return response
+        if request.method not in READ_METHODS:
+            return HttpResponseNotAllowed(ALLOWED)
+        request.GET = canonical_query(request.GET, params)
+        if request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        revision = ContentRevision.objects.current()
-        # An instrument's status follows today's date: pages also change at midnight.
-        today = timezone.localdate()
-        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-        version = f"{revision.tag}-{today:%Y%m%d}-{get_language()}"
-        etag = quote_etag(version)
-        last_modified = int(max(revision.changed_at, midnight).timestamp())
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is not None:
-            return with_validators(not_modified, etag, last_modified)
-
-        timeout = settings.PAGE_CACHE_SECONDS
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{version}:{path}"
-        response = cache.get(key) if timeout else None
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-            if timeout and response.status_code == 200:
-                cache.set(key, response, timeout)
-        return with_validators(response, etag, last_modified)
+        return answer_from_cache(request, view, args, kwargs)
 
     return cached_view
+
+
+def canonical_query(query, params):
+    """`query` with only the parameters in `params`, without empty values, in order."""
+    kept = QueryDict(mutable=True)
+    for name in sorted(set(query) & set(params)):
+        if values := [value for value in query.getlist(name) if value]:
+            kept.setlist(name, values)
+    kept._mutable = False
+    return kept
+
+
+def answer_from_cache(request, view, args, kwargs):
+    revision = ContentRevision.objects.current()
+    # An instrument's status follows today's date: pages also change at midnight.
+    today = timezone.localdate()
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    address = f"{request.get_host()}{request.path}?{request.GET.urlencode()}"
+    version = f"{revision.tag}-{today:%Y%m%d}-{get_language()}"
+    digest = hashlib.sha256(f"{version} {address}".encode()).hexdigest()
+    # The validator names this page, not just the revision: a copy of another page (or a
+    # 404, which carries none) never makes this one "not modified".
+    etag, last_modified = (
+        quote_etag(digest[:32]),
+        int(max(revision.changed_at, midnight).timestamp()),
+    )
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None and not_modified.status_code == 304:
+        return with_validators(not_modified, etag, last_modified)
+
+    revision_token, stale_token = request_revision.set(revision), served_stale.set(False)
+    try:
+        response = cached_render(f"page:{digest}", lambda: render(view, request, args, kwargs))
+        stale = served_stale.get()
+    finally:
+        request_revision.reset(revision_token)
+        served_stale.reset(stale_token)
+    if response.status_code == 200 and not stale:
+        return with_validators(response, etag, last_modified)
+    return response
+
+
+def render(view, request, args, kwargs):
+    response = view(request, *args, **kwargs)
+    if hasattr(response, "render"):
+        response.render()
+    return response
+
+
+def cached_render(key, build):
+    """The page cached under `key`, or built by `build()` and cached: by one request at a
+    time; the others wait for it (up to RENDER_WAIT_SECONDS, then build it themselves)."""
+    timeout = settings.PAGE_CACHE_SECONDS
+    if not timeout:
+        return build()
+    response = cache.get(key)
+    if response is not None:
+        return response
+    lock = f"{key}:building"
+    if not cache.add(lock, 1, RENDER_WAIT_SECONDS):
+        # Another request is building it: wait while it does. A page it does not cache
+        # (a 404, one too big) ends the wait as soon as its lock goes.
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline and cache.get(lock) is not None:
+            time.sleep(POLL_SECONDS)
+            if (response := cache.get(key)) is not None:
+                return response
+    try:
+        response = build()
+        # A page made from the index of before a change, while the new one is built, is
+        # not kept: it would outlive the change.
+        keep = response.status_code == 200 and not served_stale.get()
+        if keep and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
+            cache.set(key, response, timeout)
+        return response
+    finally:
+        cache.delete(lock)
 
 
 def with_validators(response, etag, last_modified):

@@ -24,8 +24,6 @@ What it keeps, and how:
   transient security state and personal data, not content), nor the content revision
   (the cache's clock: the restore moves it forward instead, so no cached page from before
   the restore is served after it).
-* Not the PostgreSQL search vectors: a trigger derives them from the analyzed columns,
-  which are kept, so the same file restores on SQLite (no vectors) and PostgreSQL alike.
 
 Every other model, including one added later, is kept: the list is of what is left out.
 """
@@ -39,7 +37,6 @@ import tempfile
 from itertools import chain
 
 from django.apps import apps
-from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers import python, sort_dependencies
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.json import Serializer as JSONSerializer
@@ -117,10 +114,6 @@ class BackupSerializer(JSONSerializer):
 
     def end_serialization(self):
         self.stream.write("]\n" if self.first else "\n]\n")
-
-    def handle_field(self, obj, field):
-        if not isinstance(field, SearchVectorField):
-            super().handle_field(obj, field)
 
     def handle_fk_field(self, obj, field):
         remote = field.remote_field.model

@@ -1,32 +1,6 @@
 """Helpers for loading many rows at once (the synthetic corpus, a restore)."""
 
-from contextlib import contextmanager
-
 from django.db import connection
-
-# The GIN indexes on the stored search vectors (see the apps' migrations 0002).
-SEARCH_INDEXES = [
-    ("programs_instrument", "programs_instrument_search_vector"),
-    ("practices_practice", "practices_practice_search_vector"),
-]
-
-
-@contextmanager
-def search_indexes_suspended():
-    """Drop the GIN indexes for a bulk load and build them again after it: building an
-    index once is many times faster than updating it row by row."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.schema_editor() as editor:
-        for _table, name in SEARCH_INDEXES:
-            editor.execute(f"DROP INDEX {name}")
-    yield
-    # PostgreSQL will not index a table with foreign-key checks still deferred.
-    connection.check_constraints()
-    with connection.schema_editor() as editor:
-        for table, name in SEARCH_INDEXES:
-            editor.execute(f"CREATE INDEX {name} ON {table} USING gin (search_vector)")
 
 
 def advance_sequences(models):

@@ -89,7 +89,7 @@ class ThematicArea(SearchableModel, TimeStampedModel):
         return f"{self.number}. {self.title}"
 
     def get_absolute_url(self):
-        return reverse("practices:area", kwargs={"slug": self.slug})
+        return reverse("catalogue:area", kwargs={"slug": self.slug})
 
     def search_document(self):
         return (self.title, self.resolution_text, "")

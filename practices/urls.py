@@ -7,8 +7,6 @@ from . import views
 app_name = "practices"
 
 urlpatterns = [
-    path("", public_page(views.home), name="home"),
-    path("areas/<slug:slug>/", public_page(views.ThematicAreaDetailView.as_view()), name="area"),
     path(
         "practicas/<slug:slug>/",
         public_page(views.PracticeDetailView.as_view()),

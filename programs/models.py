@@ -451,7 +451,9 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
         return (self.slug,)
 
     def search_document(self):
-        return (self.name, self.summary, self.description)
+        # The source's own passage is part of the record's text: it is what the record
+        # is about, in the source's words.
+        return (self.name, self.summary, f"{self.description}\n{self.source_quote}")
 
     @property
     def status(self):

@@ -12,8 +12,6 @@ urlpatterns = [
         public_page(views.InstrumentDetailView.as_view()),
         name="instrument",
     ),
-    path("grupos/", public_page(views.target_group_list), name="target_group_list"),
-    path("instituciones/", public_page(views.institution_list), name="institution_list"),
     path(
         "instituciones/<slug:slug>/",
         public_page(views.InstitutionDetailView.as_view()),

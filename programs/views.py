@@ -1,19 +1,13 @@
-"""The instruments' own pages and those of what they link to: an instrument, the target
-groups, the institutions and the glossary of acronyms."""
+"""The instruments' own pages and those of what they link to: an instrument, an
+institution, the glossary of acronyms."""
 
-from collections import defaultdict
-
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import render
 from django.views.generic import DetailView
 
-from core.pagination import paginate
 from core.records import PublicationStatus
 
 from .models import Institution, Instrument, Participation, Role, TargetGroup
-
-INSTITUTION_PAGE_SIZE = 100
-PUBLISHED = Q(instruments__publication_status=PublicationStatus.PUBLISHED)
 
 
 def published_instruments():
@@ -40,25 +34,6 @@ class InstrumentDetailView(DetailView):
         if parent and parent.publication_status != PublicationStatus.PUBLISHED:
             parent = None
         return super().get_context_data(parent=parent, **kwargs)
-
-
-def target_group_list(request):
-    children = defaultdict(list)
-    for group in TargetGroup.objects.counted():
-        children[group.parent_id].append(group)
-    for group in (group for groups in list(children.values()) for group in groups):
-        group.subgroups = children[group.pk]
-    return render(request, "programs/targetgroup_list.html", {"groups": children[None]})
-
-
-def institution_list(request):
-    institutions = (
-        Institution.objects.select_related("country")
-        .annotate(instrument_count=Count("instruments", filter=PUBLISHED, distinct=True))
-        .order_by("kind", "name")
-    )
-    page = paginate(request, institutions, per_page=INSTITUTION_PAGE_SIZE)
-    return render(request, "programs/institution_list.html", {"page": page})
 
 
 class InstitutionDetailView(DetailView):

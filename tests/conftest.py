@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import override_settings
 
 from core.knowledge_base import empty_knowledge_base
+from core.search import engine
 from practices.models import ThematicArea
 
 # Markers that choose the database a test runs on, and the vendor each one asks for.
@@ -65,6 +66,15 @@ def collected_static_files(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def memory_cache():
+    """Each test run keeps cached pages in its own memory: two runs at once (SQLite and
+    PostgreSQL in CI) must not share production's file cache under var/."""
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def plain_http():
     """Tests talk to the site directly, not through the TLS proxy production sits behind,
     so plain http is not redirected; tests/test_security.py checks that it is. Session-wide,
@@ -79,6 +89,13 @@ def page_cache_off(settings):
     back (queryset.update()), which editors cannot do; tests/test_caching.py turns the
     cache on."""
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_search_index():
+    """Each test searches the data as it is: the index of an earlier test (whose changes
+    were rolled back) is not reused."""
+    engine.forget()
 
 
 @pytest.fixture

@@ -45,14 +45,14 @@ def bounded(max_examples):
 
 # The public URLs, by name: the test below fails when a new one is not listed here.
 PAGE_NAMES = [
-    "practices:home",
+    "catalogue:home",
     "catalogue:catalogue",
-    "practices:area",
+    "catalogue:area",
     "practices:practice",
     "programs:instrument",
-    "programs:target_group_list",
+    "catalogue:target_group_list",
     "catalogue:target_group",
-    "programs:institution_list",
+    "catalogue:institution_list",
     "programs:institution",
     "programs:glossary",
     "catalogue:timeline",
@@ -64,7 +64,7 @@ PAGE_NAMES = [
 # of their page of results).
 FILTER_PAGES = ["catalogue:catalogue", "catalogue:target_group", "catalogue:timeline"]
 PAGINATED = {name: "page" for name in FILTER_PAGES}
-PAGINATED |= {"programs:institution_list": "page", "practices:area": "practices"}
+PAGINATED |= {"catalogue:institution_list": "page", "catalogue:area": "practices"}
 DETAIL_MODELS = {
     "/areas/": ThematicArea,
     "/practicas/": Practice,
@@ -337,16 +337,16 @@ def pages(shared_knowledge_base, db):
     group = max(TargetGroup.objects.counted(), key=lambda group: group.instrument_count)
     area = max(ThematicArea.objects.all(), key=lambda area: area.practices.count())
     urls = {
-        "practices:home": reverse("practices:home"),
+        "catalogue:home": reverse("catalogue:home"),
         "catalogue:catalogue": reverse("catalogue:catalogue"),
-        "practices:area": area.get_absolute_url(),
+        "catalogue:area": area.get_absolute_url(),
         "practices:practice": Practice.objects.published().order_by("slug")[0].get_absolute_url(),
         "programs:instrument": Instrument.objects.published()
         .order_by("slug")[0]
         .get_absolute_url(),
-        "programs:target_group_list": reverse("programs:target_group_list"),
+        "catalogue:target_group_list": reverse("catalogue:target_group_list"),
         "catalogue:target_group": group.get_absolute_url(),
-        "programs:institution_list": reverse("programs:institution_list"),
+        "catalogue:institution_list": reverse("catalogue:institution_list"),
         "programs:institution": Institution.objects.order_by("slug")[0].get_absolute_url(),
         "programs:glossary": reverse("programs:glossary"),
         "catalogue:timeline": reverse("catalogue:timeline"),
@@ -487,7 +487,7 @@ def test_a_page_number_is_a_page_or_a_404(pages, page_counts, name, number):
 @bounded(12)
 @given(
     # Pages that read their query: one that ignores it never parses it, nor counts fields.
-    name=st.sampled_from([*FILTER_PAGES, "programs:institution_list"]),
+    name=st.sampled_from([*FILTER_PAGES, "catalogue:institution_list"]),
     key=st.sampled_from([*FILTER_NAMES, "pagina", "unknown"]),
     value=st.sampled_from(["ley", "1", "personas-migrantes", "inm", "MX", "\x00", "x" * 100]),
     times=st.integers(min_value=2, max_value=1100),

@@ -6,6 +6,9 @@ reach the public."""
 
 import datetime
 import re
+import threading
+import time
+import uuid
 from unittest import mock
 
 import pytest
@@ -19,8 +22,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core import caching
 from core.records import PublicationStatus
 from core.revision import ContentRevision
+from core.search import engine
 from programs.models import Instrument, TargetGroup
 from tests.helpers import admin_form_data
 
@@ -102,7 +107,7 @@ def run_action(browser, action, instrument):
         f"{CATALOGUE}?q=trabajadores&tipo=programa",
         instrument_url(PTAT),
         FARM_WORKERS,
-        reverse("practices:area", args=["trabajo-decente-movilidad-laboral-y-migracion-regular"]),
+        reverse("catalogue:area", args=["trabajo-decente-movilidad-laboral-y-migracion-regular"]),
         reverse("catalogue:timeline"),
     ],
 )
@@ -378,3 +383,98 @@ def test_rebuilding_the_search_index_replaces_cached_results(client):
     assert ContentRevision.objects.current().tag != before
     html = page(client, search)
     assert total(html) == 1 and instrument_url(PTAT) in html
+
+
+# 6. Bounded: what a page may depend on, and what it costs -----------------------------
+
+
+def test_an_unknown_parameter_neither_changes_the_page_nor_skips_the_cache(
+    client, django_assert_max_num_queries
+):
+    page(client, f"{CATALOGUE}?tipo=ley")
+    with django_assert_max_num_queries(1):  # the revision: the copy is the cached one
+        html = page(client, f"{CATALOGUE}?tipo=ley&zz{uuid.uuid4().hex}=1&utm_source=x")
+    assert "zz" not in html and "utm_source" not in html
+
+
+def test_the_order_and_empty_values_of_parameters_do_not_make_another_copy(
+    client, django_assert_max_num_queries
+):
+    page(client, f"{CATALOGUE}?tipo=ley&area=3")
+    with django_assert_max_num_queries(1):
+        page(client, f"{CATALOGUE}?area=3&q=&tipo=ley&desde=")
+
+
+def test_each_host_gets_a_page_made_for_it(client, settings):
+    settings.ALLOWED_HOSTS = ["uno.example", "dos.example"]
+    first = page(client, instrument_url(PTAT), HOST="uno.example")
+    second = page(client, instrument_url(PTAT), HOST="dos.example")
+    assert "uno.example" in first and "dos.example" not in first
+    assert "dos.example" in second and "uno.example" not in second
+
+
+def test_a_page_too_big_to_keep_is_served_and_not_cached(
+    client, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE_MAX_BYTES = 1000
+    page(client, CATALOGUE)
+    with CaptureQueriesContext(connection) as queries:
+        page(client, CATALOGUE)
+    assert len(queries) > 1  # made again: it was not kept
+
+
+def test_a_url_that_does_not_exist_is_never_not_modified(client):
+    real = client.get(instrument_url(PTAT))
+    missing = client.get(instrument_url("no-existe"), headers={"if-none-match": real["ETag"]})
+    assert missing.status_code == 404 and "ETag" not in missing
+    other = client.get(instrument_url("ptrm-2015"), headers={"if-none-match": real["ETag"]})
+    assert other.status_code == 200
+
+
+def test_options_answers_the_methods_and_trace_is_refused(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        options = client.options(CATALOGUE)
+    assert options.status_code == 200 and options["Allow"] == "GET, HEAD, OPTIONS"
+    assert options.content == b""
+    for method in ("trace", "post", "put", "delete", "patch"):
+        response = getattr(client, method)(CATALOGUE)
+        assert response.status_code == 405, method
+        assert "GET" in response["Allow"]
+
+
+def test_readers_who_miss_the_same_page_at_once_wait_for_one_to_make_it(client):
+    """Single flight: while a page is being made, a request for it waits for that copy
+    rather than making its own."""
+    url = f"{CATALOGUE}?tipo=programa"
+    made = []
+    original = caching.render
+
+    def slow_render(*args):
+        made.append(1)
+        time.sleep(0.3)
+        return original(*args)
+
+    with mock.patch.object(caching, "render", slow_render):
+        threads = [threading.Thread(target=lambda: Client().get(url)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(made) == 1
+
+
+def test_while_the_index_of_a_change_is_built_readers_get_the_last_one_uncached(client):
+    """One request builds the index of the knowledge base after a change; the others are
+    answered from the index before it, and what they get is neither kept in the cache nor
+    given a validator, so nobody keeps it once the new index is ready."""
+    search = f"{CATALOGUE}?q=ornitorrinco"
+    assert total(page(client, search)) == 0  # the index of the current revision
+    instrument = Instrument.objects.get(slug=PTAT)
+    instrument.summary += " Ornitorrinco."
+    instrument.save()
+    with engine._lock:  # as if another request were building the new index now
+        response = client.get(search)
+    assert response.status_code == 200
+    assert total(response.content.decode()) == 0  # from the index before the change
+    assert "ETag" not in response
+    assert total(page(client, search)) == 1  # not the copy made from the old index

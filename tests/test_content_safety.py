@@ -171,7 +171,7 @@ def catalogue(**query):
 
 # Every public page an attack shows on: (name, the URL, given the records).
 PAGES = {
-    "home": lambda r: reverse("practices:home"),
+    "home": lambda r: reverse("catalogue:home"),
     "catalogue": lambda r: reverse("catalogue:catalogue"),
     "search for the marker": lambda r: catalogue(q=MARKER),
     # Words of the attacks: the highlighter cuts the stored text around them.
@@ -185,10 +185,10 @@ PAGES = {
     "practice": lambda r: r["practice"].get_absolute_url(),
     "thematic area": lambda r: r["area"].get_absolute_url(),
     "institution": lambda r: r["institution"].get_absolute_url(),
-    "institution list": lambda r: reverse("programs:institution_list"),
+    "institution list": lambda r: reverse("catalogue:institution_list"),
     "target group": lambda r: r["group"].get_absolute_url(),
     "target sub-group": lambda r: r["subgroup"].get_absolute_url(),
-    "target group list": lambda r: reverse("programs:target_group_list"),
+    "target group list": lambda r: reverse("catalogue:target_group_list"),
     "glossary": lambda r: reverse("programs:glossary"),
     "timeline": lambda r: reverse("catalogue:timeline"),
 }
@@ -350,7 +350,7 @@ def test_an_editor_saves_an_attack_in_the_admin_and_the_public_page_shows_it_as_
     assert instrument.key_figures.get().measure == attack
 
     editor_client.logout()
-    for path in (instrument.get_absolute_url(), catalogue(q="rubi"), reverse("practices:home")):
+    for path in (instrument.get_absolute_url(), catalogue(q="rubi"), reverse("catalogue:home")):
         text = editor_client.get(path).content.decode()
         assert "rubi" in text
         # The search marks "rubi"; the rest of the text follows it, escaped.

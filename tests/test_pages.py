@@ -11,7 +11,7 @@ pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
 def test_home_lists_the_six_areas(client):
-    response = client.get(reverse("practices:home"))
+    response = client.get(reverse("catalogue:home"))
     assert response.status_code == 200
     for area in ThematicArea.objects.all():
         assert area.get_absolute_url() in response.content.decode()
@@ -89,7 +89,7 @@ def test_admin_change_form_opens_for_an_instrument(admin_client):
 
 
 def test_english_readers_get_the_english_interface(client):
-    response = client.get(reverse("practices:home"), headers={"accept-language": "en"})
+    response = client.get(reverse("catalogue:home"), headers={"accept-language": "en"})
     page = response.content.decode()
     assert '<html lang="en">' in page
     assert "<title>Home · Good Practices on Migration</title>" in page
@@ -97,6 +97,6 @@ def test_english_readers_get_the_english_interface(client):
 
 
 def test_spanish_is_the_default(client):
-    page = client.get(reverse("practices:home")).content.decode()
+    page = client.get(reverse("catalogue:home")).content.decode()
     assert '<html lang="es-mx">' in page
     assert "2 prácticas" in page

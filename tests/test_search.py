@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from catalogue.filters import InstrumentFilter
+from core.revision import ContentRevision
 from core.search.analyzer import analyze, normalize, words
 from core.search.query import edit_distance, parse
 from core.search.vocabulary import SearchTerm, Synonym
-from practices.models import Practice
+from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, TargetGroup
 from tests.helpers import admin_form_data
 
@@ -256,8 +257,12 @@ def test_unquoted_synonym_words_need_not_be_adjacent(client):
 def test_a_quoted_phrase_must_appear_as_a_phrase(client):
     phrase = found(client, '"trabajadores agrícolas"')
     loose = found(client, "trabajadroes agricolas")
-    assert phrase == [PTAT]
+    assert phrase[0] == PTAT
     assert AGRICULTURAL_SECTOR in loose and AGRICULTURAL_SECTOR not in phrase
+    # Each one says it, words together, in its own text or in its passage of the source.
+    for instrument in Instrument.objects.filter(slug__in=phrase):
+        own = " ".join([instrument.name, instrument.summary, instrument.description])
+        assert "trabajadores agricolas" in normalize(f"{own} {instrument.source_quote}")
 
 
 # 2. The analyzer --------------------------------------------------------------------
@@ -374,28 +379,43 @@ def test_like_wildcards_are_taken_literally(client, wildcard):
     assert found(client, wildcard) == expected
 
 
-def test_a_misspelt_search_with_no_results_suggests_a_correction(client):
-    response = client.get(CATALOGUE, {"q": "vivenda migrntes xq"})
+def test_a_misspelt_search_with_no_results_suggests_a_correction_that_finds_some(client):
+    # Two typos in one word: too many to forgive while matching, close enough to suggest.
+    response = client.get(CATALOGUE, {"q": "bivenda"})
     assert response.context["page"].paginator.count == 0
-    assert response.context["suggestion"] == "vivienda migrantes xq"
+    corrected, count = response.context["suggestion"]
+    assert corrected == "vivienda" and count == len(found(client, "vivienda")) > 0
     suggestion = section(response.content.decode(), '<p class="suggestion"')
     assert "¿Quiso decir" in suggestion
     link = html.unescape(re.search(r'href="([^"]*)"', suggestion).group(1))
-    assert "q=vivienda+migrantes+xq" in link
-    assert "vivienda migrantes xq" in suggestion
+    assert "q=vivienda" in link
+    assert f"{count} resultados" in suggestion
 
 
-def test_nonsense_gets_no_suggestion(client):
-    response = client.get(CATALOGUE, {"q": "qqqqqqq"})
+def test_two_typos_in_a_long_word_are_forgiven(client):
+    assert set(HOUSING) <= set(top(client.get(CATALOGUE, {"q": "bibienda"})))
+
+
+@pytest.mark.parametrize("query", ["qqqqqqq", "SNDIFX", "xyz"])
+def test_nonsense_acronyms_and_short_words_get_no_suggestion(client, query):
+    response = client.get(CATALOGUE, {"q": query})
     assert response.context["page"].paginator.count == 0
-    assert response.context["suggestion"] == ""
+    assert response.context["suggestion"] is None
     assert 'class="suggestion"' not in response.content.decode()
 
 
 def test_a_search_with_results_offers_no_suggestion(client):
     response = client.get(CATALOGUE, {"q": "vivenda"})
-    assert response.context["page"].paginator.count == len(HOUSING)
-    assert response.context["suggestion"] == ""
+    assert set(HOUSING) <= set(top(response))
+    assert response.context["suggestion"] is None
+
+
+def test_when_no_record_has_every_word_those_with_most_of_them_are_shown(client):
+    response = client.get(CATALOGUE, {"q": "vivienda migrantes ornitorrinco"})
+    assert response.context["partial"]
+    assert set(HOUSING) <= set(top(response))
+    assert "contienen la mayoría" in response.content.decode()
+    assert not client.get(CATALOGUE, {"q": "vivienda migrantes"}).context["partial"]
 
 
 # 4. Why a result matched --------------------------------------------------------------
@@ -477,29 +497,29 @@ def test_an_admin_edit_is_searchable_at_once(admin_client, client):
     assert "sin-odio" in found(client, "Sin odio")  # the rest of the record is unchanged
 
 
-def test_a_new_synonym_from_the_admin_takes_effect_at_once(admin_client, client):
+def test_a_new_synonym_from_the_admin_takes_effect_at_once_and_stops_when_deleted(
+    admin_client, client
+):
     assert found(client, "palabraextraña") == []
     response = admin_client.post(
         reverse("admin:core_synonym_add"), {"terms": "palabraextraña, vivienda"}
     )
     assert response.status_code == 302
-    assert Synonym.objects.filter(terms="palabraextraña, vivienda").exists()
-    assert set(found(client, "palabraextraña")) == set(HOUSING)
-    assert set(found(client, "palabraextrana")) == set(HOUSING)
-
-
-def test_a_deleted_synonym_stops_at_once(client):
-    assert REPATRIATED in found(client, "retornados")
-    Synonym.objects.filter(terms__startswith="retornados").delete()
-    assert REPATRIATED not in found(client, "retornados")
+    synonym = Synonym.objects.get(terms="palabraextraña, vivienda")
+    assert set(HOUSING) <= set(found(client, "palabraextraña"))
+    assert found(client, "palabraextrana") == found(client, "palabraextraña")
+    synonym.delete()
+    assert found(client, "palabraextraña") == []
 
 
 # 6. rebuild_search_index --------------------------------------------------------------
 
 
 def test_rebuild_search_index_restores_everything(client, capsys):
-    Instrument.objects.update(search_a="", search_b="", search_c="", search_key="")
+    for model in (Instrument, Practice, ThematicArea, Institution, TargetGroup):
+        model.objects.update(search_a="", search_b="", search_c="", search_key="")
     SearchTerm.objects.all().delete()
+    ContentRevision.objects.bump()  # update() changes nothing the signals see
     assert found(client, "vivienda") == []
     assert found(client, "PTAT") == []
     capsys.readouterr()
@@ -507,9 +527,9 @@ def test_rebuild_search_index_restores_everything(client, capsys):
     call_command("rebuild_search_index")
 
     out, err = capsys.readouterr()
-    assert set(found(client, "vivienda")) == set(HOUSING)
+    assert set(found(client, "vivienda")[:3]) == set(HOUSING)
     assert found(client, "PTAT")[0] == PTAT
-    assert set(found(client, "vivenda")) == set(HOUSING)  # the vocabulary is back too
+    assert found(client, "vivenda") == found(client, "vivienda")  # the vocabulary is back too
     assert re.search(r"\[#{30}\] 45/45", err)
     assert "Search index rebuilt" in out
     assert SearchTerm.objects.filter(word="vivienda").exists()
@@ -520,9 +540,8 @@ def test_rebuild_search_index_is_quiet_at_verbosity_zero(capsys):
     call_command("rebuild_search_index", verbosity=0)
     out, err = capsys.readouterr()
     assert out == err == ""
-    assert set(
-        Instrument.objects.published().search(parse("vivienda")).values_list("slug", flat=True)
-    ) == set(HOUSING)
+    ranked = Instrument.objects.published().search(parse("vivienda")).ranked()
+    assert set(ranked.values_list("slug", flat=True)[:3]) == set(HOUSING)
 
 
 # 7. Practices -----------------------------------------------------------------------

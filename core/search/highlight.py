@@ -1,34 +1,46 @@
 """Matched words marked in the text a reader sees."""
 
 import re
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .analyzer import normalize, stem, words
-from .query import PREFIX_MIN_LENGTH
+from .analyzer import STOP_WORDS, normalize, stem, words
 
 _TOKEN = re.compile(r"\w+|\W+")
 
 
-def highlight(text, terms):
+def highlight(text, terms, prefixes=()):
     """`text` escaped, with the words whose terms are in `terms` (or start with one of
-    them) wrapped in <mark>."""
+    `prefixes`) wrapped in <mark>."""
     if not terms:
         return escape(text)
     out = []
     for token in _TOKEN.findall(text):
-        term = stem(normalize(token)) if token[0].isalnum() else None
-        if term and any(
-            term == t or (len(t) >= PREFIX_MIN_LENGTH and term.startswith(t)) for t in terms
-        ):
-            out.append(f"<mark>{escape(token)}</mark>")
-        else:
-            out.append(escape(token))
+        out.append(
+            f"<mark>{escape(token)}</mark>" if matched(token, terms, prefixes) else escape(token)
+        )
     return mark_safe("".join(out))
 
 
-def snippet(text, terms, width=220):
+def matched(token, terms, prefixes):
+    """Whether the word `token` is one a search for `terms` matched. Content words only:
+    a stop word is never what matched."""
+    if not token[0].isalnum():
+        return False
+    word, term = word_and_term(token)
+    return word not in STOP_WORDS and (word in terms or term in terms or term.startswith(prefixes))
+
+
+@lru_cache(maxsize=100_000)
+def word_and_term(token):
+    """A shown word, normalized, and its term (words recur across a page's results)."""
+    word = normalize(token)
+    return word, stem(word)
+
+
+def snippet(text, terms, prefixes=(), width=220):
     """The sentence of `text` with the most matches, trimmed to about `width` characters,
     highlighted."""
     sentences = re.split(r"(?<=[.;:])\s+|\n+", text)
@@ -39,4 +51,4 @@ def snippet(text, terms, width=220):
     )
     if len(best) > width:
         best = best[:width].rsplit(" ", 1)[0] + "…"
-    return highlight(best, terms)
+    return highlight(best, terms, prefixes)

@@ -3,23 +3,38 @@
 Each word becomes a *concept*: the word itself (as a prefix, so "migra" finds
 "migración"), its synonyms (the editors' list, and every acronym with the name it stands
 for, both ways), and, for a word of five or more letters the index does not know, the
-indexed words one typo away. A record matches when it matches every concept; a quoted
-phrase must appear as a phrase.
+indexed words one typo away. A quoted phrase is one concept that must appear as a phrase;
+a word or phrase after a minus sign ("-consular") excludes what matches it. A word typed
+in capitals, or one the index knows as an acronym, is an acronym: matched whole, never
+stemmed, completed or corrected.
+
+The words the query is checked against (known terms, synonyms, acronyms, the vocabulary
+for typos) come from a `Lexicon` (core/search/vocabulary.py), loaded once per revision of
+the knowledge base, so parsing asks the database nothing.
 """
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.apps import apps
-from django.db.models import Q, Value
+from . import engine
+from .analyzer import STOP_WORDS, acronym_term, analyze, edit_distance, normalize, stem
 
-from .analyzer import analyze, normalize, stem, words
-from .searchable import SearchableModel
-from .vocabulary import SearchTerm, Synonym
+__all__ = ["Concept", "Query", "edit_distance", "parse", "suggestion"]
 
 MAX_QUERY_WORDS = 12
 TYPO_MIN_LENGTH = 5
+# From this many letters, two typos are forgiven ("bibienda" for "vivienda").
+TWO_TYPOS_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4
+# A correction is offered for words of more letters than this only.
+SUGGESTION_MIN_LENGTH = 4
+
+# A quoted phrase or a word, either with a leading minus.
+_TOKEN = re.compile(r'(-?)"([^"]+)"|(-?)([^\s"]+)')
+_ACRONYM = re.compile(r"^[A-ZÁÉÍÓÚÑ0-9]{2,}[a-z]?$")
+# Letters and digits: an underscore or a hyphen separates words.
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -29,6 +44,11 @@ class Concept:
     phrases: set = field(default_factory=set)  # tuples of terms, matched as phrases
     prefixes: set = field(default_factory=set)  # single terms matched as prefixes
     bags: set = field(default_factory=set)  # tuples of terms, all present in any order
+    negated: bool = False
+    # A quoted phrase is looked for in the record's own text only, not in linked text.
+    own_text: bool = False
+    # The words as typed, for corrections.
+    typed: str = ""
 
 
 @dataclass
@@ -36,18 +56,18 @@ class Query:
     text: str
     concepts: list = field(default_factory=list)
     exact_key: str = ""  # the whole query, normalized, to find an exact name
-    # Indexed words near the query's, for typo tolerance and "did you mean": (the word
-    # normalized, its stem, as written).
-    vocabulary: list = field(default_factory=list)
+    acronym_key: str = ""  # the whole query as an acronym's term
 
     def __bool__(self):
-        return bool(self.concepts)
+        return any(not concept.negated for concept in self.concepts)
 
-    @property
+    @cached_property
     def terms(self):
-        """Every term a match may show, for highlighting."""
+        """Every term a match may show, for highlighting (excluded words aside)."""
         found = set()
         for concept in self.concepts:
+            if concept.negated:
+                continue
             for phrase in concept.phrases:
                 found.update(phrase)
             found.update(concept.prefixes)
@@ -55,133 +75,101 @@ class Query:
                 found.update(bag)
         return found
 
-
-def models_with_acronyms():
-    """The searchable models whose records may have an acronym."""
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, SearchableModel)
-        and any(field.name == "acronym" for field in model._meta.fields)
-    ]
+    @cached_property
+    def prefixes(self):
+        """The terms a shown word may start with (the unknown words typed)."""
+        return tuple(
+            term for concept in self.concepts if not concept.negated for term in concept.prefixes
+        )
 
 
-def synonym_groups(query_words, text):
-    """Groups of equivalent phrases, each phrase a tuple of terms: the editors' synonyms,
-    and each acronym with the name it stands for, for the acronyms and names the query
-    uses (so the cost does not grow with the number of records)."""
-    asked = Q(acronym__iexact=text) | Q(search_key=normalize(text))
-    for word in query_words:
-        asked |= Q(acronym__iexact=word)
-    # One query: the editors' synonyms (their terms, no acronym) and the acronyms asked.
-    synonyms = Synonym.objects.annotate(acronym=Value("")).values_list("acronym", "terms")
-    rows = synonyms.order_by().union(
-        *(
-            model.objects.filter(asked)
-            .exclude(acronym="")
-            .values_list("acronym", "name")
-            .order_by()
-            for model in models_with_acronyms()
-        ),
-        all=True,
-    )
-    groups = []
-    for acronym, name in rows:
-        if acronym:
-            groups.append([tuple(analyze(acronym).split()), tuple(analyze(name).split())])
+def tokens(text):
+    """(negated, quoted, text) for each word or quoted phrase of `text`."""
+    for match in _TOKEN.finditer(text):
+        if match.group(2) is not None:
+            yield bool(match.group(1)), True, match.group(2)
         else:
-            groups.append(Synonym(terms=name).phrases())
-    return [[phrase for phrase in group if phrase] for group in groups]
+            minus, word = match.group(3), match.group(4)
+            # "-" alone, or a hyphen inside a word ("México-Canadá"), excludes nothing.
+            yield bool(minus) and len(word) > 0, False, word
 
 
-def known_terms(terms, vocabulary):
-    """Which of `terms` the index holds."""
-    return {stem for _word, stem, _display in vocabulary if stem in terms}
-
-
-def edit_distance(first, second, limit=2):
-    """Optimal string alignment distance (a swap of two letters counts as one typo),
-    stopping early once it exceeds `limit`."""
-    if abs(len(first) - len(second)) > limit:
-        return limit + 1
-    previous2, previous = None, list(range(len(second) + 1))
-    for i, a in enumerate(first, 1):
-        current = [i]
-        for j, b in enumerate(second, 1):
-            cost = 0 if a == b else 1
-            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
-                value = min(value, previous2[j - 2] + 1)
-            current.append(value)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def typo_candidates(words_, vocabulary):
-    """Indexed words one typo away from each unknown word of five letters or more."""
-    long_words = [word for word in words_ if len(word) >= TYPO_MIN_LENGTH]
-    by_word = {word: stem for word, stem, _display in vocabulary}
-    return {
-        word: {by_word[other] for other in by_word if edit_distance(word, other) <= 1}
-        for word in long_words
-    }
-
-
-def parse(text):
-    """The query `text` as concepts. Quoted text is one phrase; the rest, word by word,
-    with synonyms matched longest first."""
+def parse(text, lexicon=None):
+    """The query `text` as concepts: quoted phrases, then the words one by one, with
+    synonym phrases matched longest first. `lexicon` defaults to the current one."""
+    lexicon = lexicon or engine.snapshot().lexicon
     text = (text or "").strip()
-    query = Query(text=text, exact_key=normalize(text))
-    quoted = re.findall(r'"([^"]+)"', text)
-    loose = words(re.sub(r'"[^"]*"', " ", text))[:MAX_QUERY_WORDS]
-    for phrase in quoted:
-        terms = tuple(analyze(phrase).split())
-        if terms:
-            query.concepts.append(Concept(phrases={terms}))
-    every_word = words(text)[:MAX_QUERY_WORDS]
-    if every_word:
-        query.vocabulary = SearchTerm.objects.near([stem(word) for word in every_word], every_word)
-    if loose:
-        query.concepts += _word_concepts(loose, text, query.vocabulary)
+    query = Query(text=text, exact_key=normalize(text), acronym_key=acronym_term(text))
+    loose = []  # (typed, negated) of the unquoted words, in order
+    for negated, quoted, part in tokens(text):
+        if quoted:
+            terms = tuple(analyze(part).split())
+            if terms:
+                concept = Concept(phrases={terms}, negated=negated, typed=part, own_text=True)
+                query.concepts.append(concept)
+        else:
+            loose += [(word, negated) for word in _WORD.findall(part)]
+    loose = [(w, n) for w, n in loose if normalize(w) not in STOP_WORDS][:MAX_QUERY_WORDS]
+    query.concepts += word_concepts(loose, lexicon)
+    for concept in query.concepts:
+        # "-word" excludes the records whose own text says it, not those linked to one.
+        concept.own_text |= concept.negated
     return query
 
 
-def _word_concepts(loose, text, vocabulary):
-    """The concepts of the unquoted words `loose`, in order."""
-    groups = synonym_groups(loose, text)
-    terms = [stem(word) for word in loose]
-    known = known_terms(terms, vocabulary)
-    typos = typo_candidates(
-        [word for word, term in zip(loose, terms, strict=True) if term not in known], vocabulary
-    )
+def word_concepts(loose, lexicon):
+    """The concepts of the unquoted words `loose` ((typed, negated) pairs), in order."""
+    terms = [term_of(word, lexicon) for word, _negated in loose]
     concepts, position = [], 0
     while position < len(terms):
-        concept, used = _synonym_concept(terms, position, groups)
+        concept, used = synonym_phrase(terms, position, lexicon)
         if concept is None:
-            concept, used = _single_word_concept(loose[position], terms[position], groups, typos), 1
+            word, _negated = loose[position]
+            concept, used = single_word(word, terms[position], lexicon), 1
+        concept.negated = loose[position][1]
+        concept.typed = " ".join(word for word, _negated in loose[position : position + used])
         concepts.append(concept)
         position += used
     return concepts
 
 
-def _single_word_concept(word, term, groups, typos):
+def is_acronym(word, lexicon):
+    """Whether `word` names an acronym: one the index knows, or a word typed in capitals
+    that is not a known word ("COMAR", but not "MIGRANTES")."""
+    if acronym_term(word) in lexicon.acronyms:
+        return True
+    return bool(_ACRONYM.match(word)) and stem(normalize(word)) not in lexicon.stems
+
+
+def term_of(word, lexicon):
+    return acronym_term(word) if is_acronym(word, lexicon) else stem(normalize(word))
+
+
+def single_word(word, term, lexicon):
     concept = Concept(phrases={(term,)})
-    if len(term) >= PREFIX_MIN_LENGTH:
-        concept.prefixes.add(term)
-    for alternative in (term, *typos.get(word, ())):
+    alternatives = [term]
+    if is_acronym(word, lexicon):
+        concept.phrases.update(lexicon.acronyms.get(term, ()))
+    else:
+        normalized = normalize(word)
+        # A word the vocabulary knows whole is not completed ("mayores" is not "mayoría");
+        # an unknown one may be the start of a word ("migra" for "migración").
+        if len(term) >= PREFIX_MIN_LENGTH and normalized not in lexicon.by_word:
+            concept.prefixes.add(term)
+        if len(normalized) >= TYPO_MIN_LENGTH and term not in lexicon.stems:
+            typos = 2 if len(normalized) >= TWO_TYPOS_MIN_LENGTH else 1
+            alternatives += sorted(lexicon.typos_away(normalized, typos))
+    for alternative in alternatives:
         concept.phrases.add((alternative,))
-        for group in groups:
-            if (alternative,) in group:
-                concept.phrases.update(group)
+        for group in lexicon.synonyms_of(alternative):
+            concept.phrases.update(group)
     return concept
 
 
-def _synonym_concept(terms, position, groups):
+def synonym_phrase(terms, position, lexicon):
     """The concept of the longest multi-word synonym phrase that starts at `position`."""
     best = None
-    for group in groups:
+    for group in lexicon.synonyms_from(terms[position]):
         for phrase in group:
             starts_here = tuple(terms[position : position + len(phrase)]) == phrase
             longer = best is None or len(phrase) > len(best[1])
@@ -194,26 +182,19 @@ def _synonym_concept(terms, position, groups):
     return Concept(phrases=set(group), bags={phrase}), len(phrase)
 
 
-def suggestion(query):
-    """A corrected query ("¿Quiso decir …?") from the indexed words closest to each word
-    the index does not know, or "" when there is nothing to correct."""
-    original = words(query.text)
-    terms = [stem(word) for word in original]
-    known = known_terms(terms, query.vocabulary)
+def suggestion(query, lexicon=None):
+    """A corrected query ("¿Quiso decir …?"): each word the index does not know replaced by
+    the closest indexed word, at most two typos away; or "" when nothing is corrected.
+    Acronyms and words of SUGGESTION_MIN_LENGTH letters or fewer are never corrected."""
+    lexicon = lexicon or engine.snapshot().lexicon
     corrected, changed = [], False
-    for word, term in zip(original, terms, strict=True):
-        if term in known or len(word) < 3:
+    for word in _WORD.findall(query.text):
+        normalized = normalize(word)
+        known = stem(normalized) in lexicon.stems or normalized in STOP_WORDS
+        if known or is_acronym(word, lexicon) or len(normalized) <= SUGGESTION_MIN_LENGTH:
             corrected.append(word)
             continue
-        lengths = range(len(word) - 2, len(word) + 3)
-        close = sorted(
-            (edit_distance(word, other), other, display)
-            for other, _stem, display in query.vocabulary
-            if len(other) in lengths
-        )
-        if close and close[0][0] <= 2:
-            corrected.append(close[0][2])
-            changed = True
-        else:
-            corrected.append(word)
+        closest = lexicon.closest(normalized)
+        corrected.append(closest or word)
+        changed |= bool(closest)
     return " ".join(corrected) if changed else ""

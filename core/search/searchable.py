@@ -1,25 +1,52 @@
 """The model mixin that makes a record findable, and the queryset method that finds it."""
 
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Case, IntegerField, Value, When
 
-from . import matching
-from .analyzer import analyze, normalize
+from . import engine
+from .analyzer import acronym_term, analyze, normalize
+from .index import as_indices
 from .vocabulary import SearchTerm
 
 # The derived search columns: never edited, never exported, not worth keeping in history.
-SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_key", "search_vector"]
+SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_key"]
+# Beyond this many matches, ranked() leaves the order to the caller (the admin's list).
+RANKED_AT_MOST = 1000
 
 
 class SearchableQuerySet(models.QuerySet):
+    search_query = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.search_query = self.search_query
+        return clone
+
     def search(self, query):
-        """Records matching `query` (a parsed `core.search.query.Query`), annotated with
-        their relevance: `search_exact` and `search_rank`."""
-        return matching.search(self, query)
+        """The records matching `query` (a parsed `core.search.query.Query`); see
+        core/search/index.py for how they match."""
+        if not query:
+            return self
+        index = engine.snapshot().text_index(self.model)
+        found = self.filter(pk__in=index.pks[as_indices(index.match(query).positions)].tolist())
+        found.search_query = query
+        return found
 
     def ranked(self):
-        """Matches in order of relevance: an exact name first, then by rank."""
-        return matching.ranked(self)
+        """The matches of `search()` in order of relevance: an exact name first, then by
+        how many of the words and how well they match, then by name."""
+        if not self.search_query:
+            return self
+        index = engine.snapshot().text_index(self.model)
+        order = index.pks[index.ranked(index.match(self.search_query))].tolist()
+        if len(order) > RANKED_AT_MOST:
+            return self
+        rank = Case(
+            *(When(pk=pk, then=Value(place)) for place, pk in enumerate(order)),
+            default=Value(len(order)),
+            output_field=IntegerField(),
+        )
+        return self.order_by(rank)
 
 
 class SearchableModel(models.Model):
@@ -27,17 +54,16 @@ class SearchableModel(models.Model):
     admin edits are searchable at once; loaddata skips save(), which is why loading ends
     with `rebuild_search_index`.
 
-        search_a  name and acronym       (weight A, the heaviest)
-        search_b  summary                 (weight B)
-        search_c  description or body     (weight C)
+        search_a    name, and acronym as typed (never stemmed)
+        search_b    summary
+        search_c    description or body
+        search_key  the name, normalized: what an exact search types, and the sort key
     """
 
     search_a = models.TextField(editable=False, blank=True)
     search_b = models.TextField(editable=False, blank=True)
     search_c = models.TextField(editable=False, blank=True)
     search_key = models.CharField(editable=False, blank=True, max_length=300)
-    # Kept by a PostgreSQL trigger (see core/migrations); empty on SQLite.
-    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         abstract = True
@@ -45,13 +71,7 @@ class SearchableModel(models.Model):
     def save(self, *args, **kwargs):
         texts = self.refresh_search_fields()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {
-                *kwargs["update_fields"],
-                "search_a",
-                "search_b",
-                "search_c",
-                "search_key",
-            }
+            kwargs["update_fields"] = {*kwargs["update_fields"], *SEARCH_COLUMNS}
         super().save(*args, **kwargs)
         SearchTerm.objects.add_words(" ".join(texts))
 
@@ -61,9 +81,9 @@ class SearchableModel(models.Model):
 
     def refresh_search_fields(self):
         heading, summary, body = self.search_document()
-        heading_and_acronym = f"{heading} {getattr(self, 'acronym', '')}"
-        self.search_a = analyze(heading_and_acronym)
+        acronym = getattr(self, "acronym", "")
+        self.search_a = f"{analyze(heading)} {acronym_term(acronym)}".strip()
         self.search_b = analyze(summary)
         self.search_c = analyze(body)
         self.search_key = normalize(heading)[:300]
-        return (heading_and_acronym, summary, body)
+        return (f"{heading} {acronym}", summary, body)

@@ -1,16 +1,22 @@
-"""The words search knows: every word indexed (for typo tolerance and «¿Quiso decir…?»)
-and the equivalences editors keep (synonyms)."""
+"""The words search knows: every word indexed (for typo tolerance and «¿Quiso decir…?»),
+the equivalences editors keep (synonyms) and the acronyms records stand for; and the
+`Lexicon` that holds all three in memory for parsing queries."""
 
 import re
+from collections import defaultdict
+from functools import cached_property
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.records import TimeStampedModel
 
-from .analyzer import STOP_WORDS, analyze, normalize, stem
+from .analyzer import STOP_WORDS, acronym_term, analyze, edit_distance, normalize, stem
+
+WORD_LENGTH = 100  # the longest word the vocabulary keeps (SearchTerm.word)
+# Typos are forgiven in words up to this long: longer ones are names, codes or addresses.
+MAX_TYPO_WORD = 20
 
 
 class SynonymQuerySet(models.QuerySet):
@@ -57,7 +63,9 @@ class SearchTermManager(models.Manager):
         found = {}
         for token in re.findall(r"\w+", text):
             word = normalize(token)
-            if word.isalpha() and word not in STOP_WORDS and len(word) > 2:
+            # A word longer than the column (a pasted URL, a run of letters) is indexed
+            # like any other, but no reader's typo is corrected into it.
+            if word.isalpha() and word not in STOP_WORDS and 2 < len(word) <= WORD_LENGTH:
                 found.setdefault(word, token.casefold())
         self.bulk_create(
             [
@@ -68,29 +76,13 @@ class SearchTermManager(models.Manager):
             batch_size=500,
         )
 
-    def near(self, terms, query_words):
-        """The indexed words that are one of `terms`, or long enough to be a typo or a
-        correction of one of `query_words`, as (word, stem, display): one query for both
-        uses."""
-        lengths = {
-            length
-            for word in query_words
-            if len(word) >= 3
-            for length in range(len(word) - 2, len(word) + 3)
-        }
-        return list(
-            self.filter(Q(stem__in=terms) | Q(length__in=lengths)).values_list(
-                "word", "stem", "display"
-            )
-        )
-
 
 class SearchTerm(models.Model):
     """One word of the search vocabulary, as indexed."""
 
-    word = models.CharField(max_length=100, unique=True, help_text="Normalized: ninos")
-    display = models.CharField(max_length=100, help_text="As written: niños")
-    stem = models.CharField(max_length=100, db_index=True)
+    word = models.CharField(max_length=WORD_LENGTH, unique=True, help_text="Normalized: ninos")
+    display = models.CharField(max_length=WORD_LENGTH, help_text="As written: niños")
+    stem = models.CharField(max_length=WORD_LENGTH, db_index=True)
     length = models.PositiveSmallIntegerField(db_index=True)
 
     objects = SearchTermManager()
@@ -102,3 +94,109 @@ class SearchTerm(models.Model):
 
     def __str__(self):
         return self.display
+
+
+class Lexicon:
+    """Everything query parsing checks words against, loaded in three queries:
+
+    - `stems`: every term the vocabulary knows, and `words`: {length: [(word, stem,
+      display)]}, for typo tolerance and corrections;
+    - `acronyms`: {acronym's term: the analyzed names it stands for};
+    - synonym groups (the editors' and each acronym with its name), each a list of
+      phrases (tuples of terms), found by the first term of any of their phrases.
+    """
+
+    def __init__(self, vocabulary, synonyms, acronyms):
+        self.words = defaultdict(list)
+        self.by_word = {}
+        self.stems = set()
+        for word, term, display in vocabulary:
+            self.words[len(word)].append((word, term, display))
+            self.by_word[word] = (term, display)
+            self.stems.add(term)
+        # A synonym's words are known too, so that a typo in one is forgiven ("childern").
+        for terms in synonyms:
+            for word in re.findall(r"[^\W\d_]+", normalize(terms)):
+                if word not in self.by_word and word not in STOP_WORDS and len(word) > 2:
+                    self.words[len(word)].append((word, stem(word), word))
+                    self.by_word[word] = (stem(word), word)
+                    self.stems.add(stem(word))
+        self.acronyms = defaultdict(set)
+        groups = [Synonym(terms=terms).phrases() for terms in synonyms]
+        for acronym, name in acronyms:
+            term, phrase = acronym_term(acronym), tuple(analyze(name).split())
+            if term and phrase:
+                self.acronyms[term].add(phrase)
+                groups.append([(term,), phrase])
+        self.by_first_term = defaultdict(list)
+        for group in groups:
+            group = [phrase for phrase in group if phrase]
+            for first in {phrase[0] for phrase in group}:
+                self.by_first_term[first].append(group)
+
+    @classmethod
+    def load(cls, acronyms):
+        """The lexicon of the database as it is, with `acronyms` ((acronym, name) pairs of
+        every record that has one)."""
+        vocabulary = SearchTerm.objects.values_list("word", "stem", "display").order_by("word")
+        synonyms = Synonym.objects.values_list("terms", flat=True).order_by("pk")
+        return cls(vocabulary, synonyms, acronyms)
+
+    def synonyms_of(self, term):
+        """The groups in which `term`, alone, is one of the equivalents."""
+        return [group for group in self.by_first_term.get(term, ()) if (term,) in group]
+
+    def synonyms_from(self, term):
+        """The groups with a phrase that starts with `term`."""
+        return self.by_first_term.get(term, ())
+
+    @cached_property
+    def deletions(self):
+        """{a known word with up to two letters deleted: the words it comes from}: typo
+        candidates found by lookups, not by comparing a word with every known one (the
+        symmetric-delete method). Built the first time a typo is looked up."""
+        index = defaultdict(set)
+        for words in self.words.values():
+            for word, _term, _display in words:
+                if len(word) <= MAX_TYPO_WORD:
+                    for variant in deletions(word, 2):
+                        index[variant].add(word)
+        return index
+
+    def near(self, word, typos):
+        """(distance, word, term, display) of the known words at most `typos` typos away
+        from `word`."""
+        if len(word) > MAX_TYPO_WORD:
+            return []
+        found = set()
+        for variant in deletions(word, typos):
+            found |= self.deletions.get(variant, set())
+        near = []
+        for other in found:
+            distance = edit_distance(word, other, limit=typos)
+            if distance <= typos:
+                term, display = self.by_word[other]
+                near.append((distance, other, term, display))
+        return sorted(near)
+
+    def typos_away(self, word, typos):
+        """The terms of the known words at most `typos` typos away from `word`."""
+        return {term for _distance, _other, term, _display in self.near(word, typos)}
+
+    def closest(self, word):
+        """The known word closest to `word`, as written, at most two typos away; or ""."""
+        found = self.near(word, 2)
+        return found[0][3] if found else ""
+
+
+def deletions(word, depth):
+    """`word` and every string made from it by deleting up to `depth` letters."""
+    found, frontier = {word}, {word}
+    for _level in range(depth):
+        frontier = {
+            variant[:index] + variant[index + 1 :]
+            for variant in frontier
+            for index in range(len(variant))
+        }
+        found |= frontier
+    return found

@@ -9,10 +9,14 @@ register = template.Library()
 @register.filter
 def highlight(text, query):
     """`text` with the words `query` matched wrapped in <mark> (escaped either way)."""
-    return highlight_terms(text or "", query.terms if query else set())
+    if not query:
+        return highlight_terms(text or "", set())
+    return highlight_terms(text or "", query.terms, query.prefixes)
 
 
 @register.filter
 def snippet(text, query):
     """The passage of `text` that best matches `query`, highlighted."""
-    return best_snippet(text or "", query.terms if query else set())
+    if not query:
+        return best_snippet(text or "", set())
+    return best_snippet(text or "", query.terms, query.prefixes)

@@ -120,11 +120,11 @@ def public_paths():
         + f"?area=2&tipo=ley&grupo={PROGRAM_GROUP}",
         "instrument": instrument.get_absolute_url(),
         "law": Instrument.objects.get(slug=LAW).get_absolute_url(),
-        "target-groups": reverse("programs:target_group_list"),
+        "target-groups": reverse("catalogue:target_group_list"),
         "target-group": TargetGroup.objects.get(
             slug="ninas-ninos-y-adolescentes"
         ).get_absolute_url(),
-        "institutions": reverse("programs:institution_list"),
+        "institutions": reverse("catalogue:institution_list"),
         "institution": Institution.objects.get(slug="inm").get_absolute_url(),
         "glossary": reverse("programs:glossary"),
         "timeline": reverse("catalogue:timeline"),

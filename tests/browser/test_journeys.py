@@ -39,7 +39,7 @@ def test_from_an_area_to_a_program_and_the_law_it_rests_on(site, browser):
     by_kind.get_by_role("link", name=re.compile(r"^Programa \d+$")).click()
     expect(page.locator("h1")).to_have_text("Catálogo de instrumentos")
     chips = page.get_by_role("list", name="Filtros activos")
-    expect(chips.get_by_role("link")).to_have_count(2)
+    expect(chips.get_by_role("button")).to_have_count(2)
     area_programs = result_count(page)
 
     # Ticking a target group narrows the results to the programs for that group.
@@ -47,7 +47,7 @@ def test_from_an_area_to_a_program_and_the_law_it_rests_on(site, browser):
         page.get_by_role("checkbox", name=re.compile(f"^{GROUP}")).click()
     assert f"area={PROGRAM_AREA}" in page.url and "grupo=" in page.url
     expect(page.get_by_role("checkbox", name=re.compile(f"^{GROUP}"))).to_be_checked()
-    expect(chips.get_by_role("link")).to_have_count(3)
+    expect(chips.get_by_role("button")).to_have_count(3)
     for_group = result_count(page)
     assert 0 < for_group < area_programs
     cards = page.locator(".results .card")

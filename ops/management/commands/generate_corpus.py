@@ -25,7 +25,6 @@ from core.records import DatePrecision, PublicationStatus
 from core.revision import ContentRevision
 from core.search.analyzer import analyze, normalize
 from core.search.vocabulary import SearchTerm
-from ops.bulk import search_indexes_suspended
 from practices.models import Practice, ThematicArea
 from programs.models import (
     Institution,
@@ -179,7 +178,7 @@ class Command(BaseCommand):
             raise CommandError("A synthetic corpus is already there: start from a new database.")
         started = time.monotonic()
         corpus = Corpus(seed, self.source_sentences())
-        with transaction.atomic(), search_indexes_suspended():
+        with transaction.atomic():
             places = self.make_places(corpus)
             institutions = self.make_institutions(corpus, places, instruments)
             practices = self.make_practices(corpus, instruments)

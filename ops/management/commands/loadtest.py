@@ -308,10 +308,10 @@ def mixed_pages(instrument):
     pages += [("instrument", i.get_absolute_url()) for i in others[:: max(1, len(others) // 7)][:7]]
     practices = Practice.objects.published().order_by("area__number", "position")
     pages += [("practice", p.get_absolute_url()) for p in practices[::4][:5]]
-    pages += [("target groups", reverse("programs:target_group_list"))]
+    pages += [("target groups", reverse("catalogue:target_group_list"))]
     groups = TargetGroup.objects.order_by("pk")[:3]
     pages += [("target group", reverse("catalogue:target_group", args=[g.slug])) for g in groups]
-    pages += [("institutions", reverse("programs:institution_list"))]
+    pages += [("institutions", reverse("catalogue:institution_list"))]
     pages += [("institution", i.get_absolute_url()) for i in Institution.objects.order_by("pk")[:3]]
     pages += [
         ("glossary", reverse("programs:glossary")),
@@ -340,7 +340,7 @@ def bad_pages():
         ("bad: years not numbers", catalogue(desde="abc", hasta="1800")),
         ("bad: query too long", catalogue(q="migrantes " * 40)),
         ("bad: unknown instrument", reverse("programs:instrument", args=["no-existe"])),
-        ("bad: unknown area", reverse("practices:area", args=["no-existe"])),
+        ("bad: unknown area", reverse("catalogue:area", args=["no-existe"])),
         ("bad: timeline page 0", f"{timeline}?pagina=0"),
     ]
 

@@ -18,7 +18,7 @@ from ops.backup import (
     link_models,
     restored_tables,
 )
-from ops.bulk import advance_sequences, search_indexes_suspended
+from ops.bulk import advance_sequences
 
 
 class Command(BaseCommand):
@@ -65,10 +65,7 @@ class Command(BaseCommand):
                     self.empty_database()
                 else:
                     self.check_empty(models)
-                # PostgreSQL builds the GIN search indexes once at the end, many times
-                # faster than row by row (a no-op on SQLite).
-                with search_indexes_suspended():
-                    count = Loader(models, connection.alias).load(reader)
+                count = Loader(models, connection.alias).load(reader)
                 # Links were inserted in any order; check them all before committing, so
                 # that a dangling one is reported here rather than at COMMIT.
                 connection.check_constraints(table_names=restored_tables(models))

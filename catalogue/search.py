@@ -1,0 +1,114 @@
+"""A catalogue request answered from the index (catalogue/index.py): which instruments
+match its search and filters, in what order, and the sets each facet is counted over.
+
+Values of one parameter combine with OR, different parameters with AND; each facet is
+counted over the results of every *other* filter (disjunctive facets). The search is
+matched once, over the page's scope, and every filter is then an intersection.
+"""
+
+from collections.abc import Sequence
+from functools import cached_property
+
+from pyroaring import BitMap
+
+from core.search import engine
+from programs.models import Instrument
+
+
+class CatalogueSearch:
+    """The catalogue as `filterset` asks for it (an InstrumentFilter: its search query,
+    its `selections()` by facet, its years and sort), within `scope` (a function of the
+    index giving the positions a page covers, or None for every published instrument)."""
+
+    def __init__(self, filterset, scope=None):
+        self.filterset = filterset
+        self.index = engine.snapshot().index(Instrument)
+        self.scope = self.index.published & (scope(self.index) if scope else self.index.all)
+        self.query = filterset.search_query
+        self.match = self.index.text.match(self.query, within=self.scope) if self.query else None
+        self.found = self.match.positions if self.match else self.scope
+
+    @cached_property
+    def filters(self):
+        """{parameter: the positions its values select}, for the valid, active filters."""
+        selected = {
+            name: self.index.facets[name].union(values)
+            for name, values in self.filterset.selections().items()
+        }
+        first, last = self.filterset.cleaned.get("desde"), self.filterset.cleaned.get("hasta")
+        if first is not None or last is not None:
+            selected["anios"] = self.index.years(first, last)
+        return selected
+
+    def without(self, *names):
+        """The results with every filter applied except those `names`."""
+        return BitMap.intersection(
+            self.found, *(bitmap for name, bitmap in self.filters.items() if name not in names)
+        )
+
+    @cached_property
+    def positions(self):
+        return self.without()
+
+    def count_without(self, parameter):
+        """How many results there would be without the URL parameter `parameter`."""
+        if parameter == "q":
+            return len(BitMap.intersection(self.scope, *self.filters.values()))
+        if parameter in ("desde", "hasta"):
+            cleaned = self.filterset.cleaned
+            kept = cleaned.get("hasta" if parameter == "desde" else "desde")
+            years = self.index.years(
+                kept if parameter == "hasta" else None, kept if parameter == "desde" else None
+            )
+            other = self.without("anios")
+            return len(other & years) if kept is not None else len(other)
+        return len(self.without(parameter))
+
+    @property
+    def partial(self):
+        """Whether the results include records that match only most of the words."""
+        return bool(self.match and self.match.partial)
+
+    def ordered(self):
+        """The results' positions in the order asked for: by relevance when searching
+        (unless another order is asked), by name or by date."""
+        sort = self.filterset.cleaned.get("orden") or ""
+        text = self.index.text
+        if self.match and sort in ("", "relevancia"):
+            return text.ranked(self.match, self.positions)
+        if sort.lstrip("-") == "fecha":
+            return self.index.by_date(self.positions, descending=sort.startswith("-"))
+        return text.by_name(self.positions, descending=sort == "-nombre")
+
+    def results(self, queryset=None):
+        return Results(self.index, self.ordered(), queryset)
+
+
+class Results(Sequence):
+    """Instruments in a given order, as a sequence that Django's Paginator (and anything
+    that slices) can page: only the records asked for are read from the database."""
+
+    def __init__(self, index, order, queryset=None):
+        self.index, self.order = index, order
+        self.queryset = Instrument.objects.all() if queryset is None else queryset
+
+    def __len__(self):
+        return len(self.order)
+
+    def count(self):
+        return len(self.order)
+
+    def pks(self, item=slice(None)):
+        return self.index.pks[self.order[item]].tolist()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            return self[item : item + 1][0] if item >= 0 else self[len(self) + item]
+        pks = self.pks(item)
+        found = self.queryset.in_bulk(pks)
+        return [found[pk] for pk in pks if pk in found]
+
+    def __iter__(self):
+        chunk = 500
+        for start in range(0, len(self), chunk):
+            yield from self[start : start + chunk]
