@@ -231,16 +231,18 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Five failed admin logins for one username from one address lock that pair out for
-# fifteen minutes; a success resets the count. Behind DJANGO_TRUSTED_PROXIES proxies, the
-# client's address is read from X-Forwarded-For.
+# fifteen minutes from the failure that reached the limit; tries during the lockout are
+# refused without starting it over, and a success resets the count. Behind
+# DJANGO_TRUSTED_PROXIES proxies, the client's address is the X-Forwarded-For entry the
+# outermost proxy appended (config/proxies.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "").strip() or 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 
 # Every log line is one JSON object carrying the request's id, which is also returned in
 # the X-Request-ID header (taken from the proxy's header when it sends a valid one).
