@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads a request's body (the CSRF check does, to refuse it).
+    "config.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,6 +214,16 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_ENGINE = "config.sessions"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# No model has a file field: an uploaded file is read and dropped, never kept in memory or
+# written to disk. A body larger than any form of the site takes is refused before it is
+# read, and the forms anyone may post (the language switch, the admin's login) take a few
+# short fields only (config.middleware.RequestBodyMiddleware).
+FILE_UPLOAD_HANDLERS = []
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB: the admin's largest form
+PUBLIC_FORM_MAX_BYTES = 4096
 # Every script and style is a file served by the site itself: no inline code, no
 # third party. Pages are cached whole and shared, so the policy carries no nonce.
 CONTENT_SECURITY_POLICY = {
