@@ -28,6 +28,17 @@ def env_flag(name, default=False):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_seconds(name, default):
+    value = os.environ.get(name, "").strip()
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from None
+    if seconds <= 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0 seconds.")
+    return seconds
+
+
 def env_list(name, default):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
@@ -119,13 +130,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# How long the site waits for its database: to connect, and for any one statement
+# (PostgreSQL cancels it; SQLite, which runs statements in the process, stops waiting
+# for a lock another connection holds). A request that runs into either is answered with
+# a 503 page (config.errors), well before gunicorn would give up on it. Commands run
+# through manage.py lift the statement timeout (config.database): backups, restores,
+# loads and migrations take as long as they need.
+DATABASE_CONNECT_TIMEOUT = env_seconds("DJANGO_DB_CONNECT_TIMEOUT", 3)
+DATABASE_STATEMENT_TIMEOUT = env_seconds("DJANGO_DB_STATEMENT_TIMEOUT", 4)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Facet counts sort a few hundred thousand links: enough memory keeps the sorts off
     # disk, and JIT compilation costs more than it saves on queries this short.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=32MB -c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Whole seconds, 2 at least (libpq rounds anything less up to 2).
+            "connect_timeout": max(2, round(DATABASE_CONNECT_TIMEOUT)),
+            "options": "-c work_mem=32MB -c jit=off "
+            f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The project keeps its embedded database under var/, created on first use.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = DATABASE_STATEMENT_TIMEOUT
 
 # Shared by every app server when REDIS_URL is set; otherwise each process keeps its own.
 # Either way a page is cached under the knowledge base's revision (core/caching.py),
