@@ -3,7 +3,7 @@
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
 from django.template import loader
 from django.views import defaults
 
@@ -22,4 +22,7 @@ def server_error(request):
         response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+    if isinstance(sys.exc_info()[1], UnreadablePostError):
+        # The client did not send the body it announced in time (config/workers.py).
+        return defaults.bad_request(request, sys.exc_info()[1])
     return defaults.server_error(request)
