@@ -72,7 +72,7 @@ def describe(fixture, error):
     while cause is not None and not isinstance(cause, json.JSONDecodeError):
         cause = cause.__cause__
     if cause is not None:
-        return f"{where}, line {cause.lineno}, column {cause.colno}: {cause.msg}."
+        return f"{where}, line {cause.lineno}, column {cause.colno}: not valid JSON ({cause.msg})."
     reason = str(error).strip()
     if reason.endswith(":") and error.__cause__ is not None:
         reason = f"{reason} {error.__cause__}"
