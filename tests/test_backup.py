@@ -277,6 +277,61 @@ def test_a_damaged_backup_fails_cleanly_and_changes_nothing(empty_database, tmp_
     assert (current.number, current.changed_at) == revision
 
 
+# Damage to one record, each inserted in the middle of many others of its model: the
+# restore inserts records in batches, and must still name the damaged one's line.
+RECORD_DAMAGE = {
+    "not json": lambda text: "{not json}",
+    "unknown model": lambda text: '{"model": "programs.nothing", "pk": 1, "fields": {}}',
+    "wrong field type": lambda text: place(
+        9990, code="ZZ", name="Z", kind="pais", citation="F.", created_at="ayer"
+    ),
+    "unknown field": lambda text: place(9991, code="ZY", name="Z", kind="pais", colour="red"),
+    "dangling reference": lambda text: place(
+        9992, code="ZZ-A", name="Z", kind="estado", country=99999, citation="F."
+    ),
+    "constraint violated": lambda text: place(9993, code="ZX", name="Z", kind="pais"),
+    # An earlier record again, after it.
+    "the same record twice": lambda text: places_in(text)[3].removesuffix(","),
+    # A user in a group that is not there: a link, which the restore inserts apart.
+    "dangling link": lambda text: another_user(text, groups=[99999]),
+}
+
+
+def another_user(text, **fields):
+    (line,) = [line for line in text.splitlines() if '"model": "auth.user"' in line]
+    record = json.loads(line.removesuffix(","))
+    record["pk"] = 9994
+    record["fields"].update(username="otra", **fields)
+    return json.dumps(record)
+
+
+def places_in(text):
+    return [line for line in text.splitlines() if '"model": "programs.place"' in line]
+
+
+@pytest.mark.parametrize("damage", RECORD_DAMAGE.values(), ids=RECORD_DAMAGE.keys())
+def test_a_damaged_record_is_named_by_its_own_line(empty_database, tmp_path, damage):
+    small_database()
+    Place.objects.bulk_create(
+        Place(code=f"Z{n:03}", name=f"Lugar {n}", kind="pais", citation="F.")
+        for n in range(1500)  # more than one batch of inserts
+    )
+    good = tmp_path / "copia.json.gz"
+    run_backup(good)
+    lines = gzip.decompress(good.read_bytes()).decode().splitlines()
+    # In the middle of a batch: 700 places after the first.
+    at = lines.index(places_in("\n".join(lines))[700]) + 1
+    lines.insert(at, damage("\n".join(lines)) + ",")
+    bad = tmp_path / "mala.json.gz"
+    bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+    with pytest.raises(CommandError) as error:
+        run_restore(bad, replace=True)
+
+    assert f"{bad}, line {at + 1}: " in str(error.value)
+    assert "Nothing was restored" in str(error.value)
+
+
 class Undo(Exception):
     pass
 
@@ -291,7 +346,7 @@ def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(empty_d
     path.write_bytes(gzip.compress(with_line(text, "{broken", before_last=True).encode()))
     assert not any(canonical_dump().values())
 
-    with pytest.raises(CommandError, match="near line"):
+    with pytest.raises(CommandError, match=", line "):
         run_restore(path)
 
     assert not any(canonical_dump().values())
