@@ -35,7 +35,10 @@ import gzip
 import io
 import json
 import os
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from itertools import chain
 
 from django.apps import apps
@@ -192,28 +195,78 @@ def records(models, using):
 
 
 def write_backup(path, models, using):
-    """Write the backup to `path`, readable by its owner only (it holds password hashes),
-    through a temporary file beside it that is renamed only once complete: an interrupted
-    backup never leaves a partial file under the final name. Returns the record count."""
+    """Write the backup to `path`, readable by its owner only (it holds password hashes).
+    The file gets its name only once complete and on disk; until then nothing is left
+    behind, however the backup ends (see `unnamed_file`). Returns the record count."""
     directory = os.path.dirname(os.path.abspath(path))
+    with unnamed_file(directory) as (raw, publish):
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as compressed:
+            text = io.TextIOWrapper(compressed, encoding="utf-8", newline="\n")
+            counter = Counter(records(models, using))
+            BackupSerializer().serialize(counter, stream=text)
+            text.flush()
+            text.detach()
+        raw.flush()
+        os.fsync(raw.fileno())
+        publish(path)
+    sync_directory(directory)
+    return counter.count
+
+
+@contextmanager
+def unnamed_file(directory):
+    """A new file in `directory`, mode 0600, and the function that names it (never over an
+    existing file). Where the system offers it (Linux: O_TMPFILE), the file has no name
+    until then, so it vanishes with the process whatever stops it, SIGKILL included.
+    Elsewhere it is a hidden temporary file, removed on any error, interrupt or SIGTERM;
+    only a SIGKILL leaves it behind."""
+    try:
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+
+        def publish(path):
+            # linkat(2) with AT_SYMLINK_FOLLOW, as open(2) shows for O_TMPFILE; os.link
+            # calls it only when given a directory descriptor.
+            target = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+            try:
+                os.link(
+                    f"/proc/self/fd/{fd}",
+                    os.path.basename(path),
+                    dst_dir_fd=target,
+                    follow_symlinks=True,
+                )
+            finally:
+                os.close(target)
+
+        with os.fdopen(fd, "wb") as raw:
+            yield raw, publish
+        return
     # mkstemp creates the file with mode 0600 whatever the umask.
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".backup-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as compressed:
-                text = io.TextIOWrapper(compressed, encoding="utf-8", newline="\n")
-                counter = Counter(records(models, using))
-                BackupSerializer().serialize(counter, stream=text)
-                text.flush()
-                text.detach()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        with terminated_as_exit(), os.fdopen(fd, "wb") as raw:
+            yield raw, lambda path: os.link(temporary, path)
+    finally:
         os.unlink(temporary)
-        raise
-    sync_directory(directory)
-    return counter.count
+
+
+@contextmanager
+def terminated_as_exit():
+    """SIGTERM raises SystemExit meanwhile, so that cleanup runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def exit_(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Counter:

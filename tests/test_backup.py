@@ -7,8 +7,14 @@ import io
 import json
 import os
 import re
+import signal
+import sqlite3
 import stat
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -31,7 +37,9 @@ from practices.models import Practice
 from programs.models import Instrument, Place
 from tests.dumps import canonical_dump, counts, kept_models
 from tests.helpers import admin_form_data
+from tests.test_database_timeouts import served_database_url
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "una-clave-larga-para-la-editora"
 PTAT = "programa-de-trabajadores-agricolas-temporales-mexico-canada"
 
@@ -397,20 +405,111 @@ class PowerCut(Exception):
     pass
 
 
-def test_an_interrupted_backup_leaves_no_file(knowledge_base, tmp_path, monkeypatch):
+def interrupt(stop):
+    """Replace the serializer's end_object so that the 100th record calls `stop`."""
     written = []
 
     def end_object(self, obj):
         written.append(obj)
         if len(written) == 100:
-            raise PowerCut
+            stop()
 
-    monkeypatch.setattr(backup.BackupSerializer, "end_object", end_object)
+    return end_object
 
-    with pytest.raises(PowerCut):
+
+def power_cut():
+    raise PowerCut
+
+
+def terminated():
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.mark.parametrize(
+    "file, stop, raised",
+    [
+        # On Linux the file has no name until complete: nothing to clean up.
+        ("unnamed", power_cut, PowerCut),
+        # Elsewhere, a hidden file, removed on an error and on SIGTERM.
+        ("named", power_cut, PowerCut),
+        ("named", terminated, SystemExit),
+    ],
+)
+def test_an_interrupted_backup_leaves_no_file(
+    knowledge_base, tmp_path, monkeypatch, file, stop, raised
+):
+    if file == "named":
+        monkeypatch.delattr(os, "O_TMPFILE")
+    monkeypatch.setattr(backup.BackupSerializer, "end_object", interrupt(stop))
+
+    with pytest.raises(raised):
         run_backup(tmp_path / "copia.json.gz")
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_written_through_a_named_file_is_private(empty_database, tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "O_TMPFILE")
+    path = tmp_path / "copia.json.gz"
+    umask = os.umask(0)
+    try:
+        run_backup(path)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("kill", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_backup_killed_while_writing_leaves_no_file(tmp_path, served_copy, kill):
+    """`make backup` stopped by the system (a shutdown, the OOM killer, a timeout)."""
+    directory = tmp_path / "copias"
+    directory.mkdir()
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "backup", "--output", str(directory / "copia.json.gz")],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "ops.settings",
+            "DJANGO_SECRET_KEY": "x",
+            "DATABASE_URL": served_copy,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Once it is writing: a file under the directory is open in the process.
+        deadline = time.monotonic() + 60
+        while not writing_into(process.pid, directory):
+            assert process.poll() is None, "the backup finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        process.send_signal(kill)
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -kill
+    assert list(directory.iterdir()) == []
+
+
+def writing_into(pid, directory):
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd).startswith(f"{directory}/"):
+                    return True
+    return False
+
+
+@pytest.fixture
+def served_copy(db, tmp_path):
+    """The test database (the knowledge base in it), where another process can read it."""
+    if connection.vendor == "postgresql":
+        return served_database_url()
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as copy:
+        connection.connection.backup(copy)
+    return f"sqlite:///{path}"
 
 
 def test_the_backup_keeps_full_precision_and_no_derived_vectors(knowledge_base, tmp_path):
