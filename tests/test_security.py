@@ -81,6 +81,41 @@ def test_production_settings_pass_the_deployment_checks():
     assert "no issues" in result.stdout
 
 
+def serve_recipe():
+    """The commands `make serve` runs, in order (make -n prints them without running)."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(
+        ["make", "-n", "serve"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_make_serve_stops_on_any_deployment_warning():
+    recipe = serve_recipe()
+    (check,) = [n for n, line in enumerate(recipe) if " manage.py check" in line]
+    later = [n for n, line in enumerate(recipe) if " manage.py " in line or "gunicorn" in line]
+    assert later[0] == check, "the deployment check runs before anything else"
+
+    # A weak secret key is a warning (security.W009), which must stop make.
+    result = subprocess.run(
+        recipe[check],
+        shell=True,  # noqa: S602 - the Makefile's own command line
+        cwd=ROOT,
+        env={
+            **{key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "demasiado-corta",
+            "DJANGO_ALLOWED_HOSTS": "example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0, result.stdout
+    assert "security.W009" in result.stdout + result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", DJANGO_DEBUG="false")
     assert result.returncode != 0
