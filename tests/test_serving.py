@@ -368,3 +368,41 @@ def test_a_table_locked_in_postgresql_gives_pages_503_within_five_seconds(site):
         assert_unavailable_in_time(site, "/healthz")
         holder.rollback()
     assert_pages_answer_quickly(site)
+
+
+# Threads ---------------------------------------------------------------------------------
+
+
+def test_stemming_gives_the_same_stems_from_many_threads_at_once():
+    """Each worker serves requests in threads, and every search stems words: the Snowball
+    stemmer keeps its state in itself, and threads sharing it got wrong stems or
+    IndexError (a 500 under `wrk` on /instrumentos/?q=ninos)."""
+    from core.search.analyzer import stem
+
+    words = [
+        f"{root}{ending}"
+        for root in ("trabaj", "migr", "protec", "atend", "refugi")
+        for ending in ("adores", "antes", "aciones", "imientos", "idas", "ando", "aremos")
+    ]
+    expected = {word: stem.__wrapped__(word) for word in words}  # one thread, uncached
+    results, errors = [], []
+
+    def stem_all():
+        try:
+            for _ in range(200):
+                results.extend((word, stem.__wrapped__(word)) for word in words)
+        except Exception as error:  # noqa: BLE001 - any error is the finding
+            errors.append(error)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=stem_all) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == []
+    assert {word: result for word, result in results if result != expected[word]} == {}

@@ -2,6 +2,7 @@
 ("niños" → "ninos"), drop stop words, Spanish Snowball stems ("ninos", "ninas" → "nin")."""
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -60,6 +61,8 @@ STOP_WORDS = frozenset(
 )
 
 _stemmer = snowballstemmer.stemmer("spanish")
+# The stemmer keeps the word it works on in itself, and gunicorn serves requests in threads.
+_stemmer_lock = threading.Lock()
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -74,7 +77,8 @@ def stem(word):
     """The Spanish stem of a normalized word; numbers and short words stay whole."""
     if len(word) <= 3 or not word.isalpha():
         return word
-    return _stemmer.stemWord(word)
+    with _stemmer_lock:
+        return _stemmer.stemWord(word)
 
 
 def words(text):
