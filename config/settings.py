@@ -281,6 +281,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
 TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES is a number of proxies, 0 or more.")
 AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 
 # Every log line is one JSON object carrying the request's id, which is also returned in
