@@ -5,6 +5,13 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Each worker serves `threads` requests at once. Connections waiting for a request (new,
+# or kept alive between requests) hold no thread, so idle or slow clients cannot use them
+# all up: config/workers.py.
+worker_class = "config.workers.Worker"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Kept-alive connections (from the proxy, or from browsers) wait this long for another request.
+keepalive = 5
 # A request slower than this is stuck; its worker is replaced rather than left hanging.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30

@@ -28,6 +28,17 @@ def env_flag(name, default=False):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_seconds(name, default):
+    value = os.environ.get(name, "").strip()
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from None
+    if seconds <= 0:
+        raise ImproperlyConfigured(f"{name} must be more than 0 seconds.")
+    return seconds
+
+
 def env_list(name, default):
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
@@ -80,6 +91,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed on the way out (whitenoise serves static files precompressed).
     "django.middleware.gzip.GZipMiddleware",
+    # Before anything reads a request's body (the CSRF check does, to refuse it).
+    "config.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -119,13 +132,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# How long the site waits for its database: to connect, and for any one statement
+# (PostgreSQL cancels it; SQLite, which runs statements in the process, stops waiting
+# for a lock another connection holds). A request that runs into either is answered with
+# a 503 page (config.errors), well before gunicorn would give up on it. Commands run
+# through manage.py lift the statement timeout (config.database): backups, restores,
+# loads and migrations take as long as they need.
+DATABASE_CONNECT_TIMEOUT = env_seconds("DJANGO_DB_CONNECT_TIMEOUT", 3)
+DATABASE_STATEMENT_TIMEOUT = env_seconds("DJANGO_DB_STATEMENT_TIMEOUT", 4)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Facet counts sort a few hundred thousand links: enough memory keeps the sorts off
     # disk, and JIT compilation costs more than it saves on queries this short.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c work_mem=32MB -c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Whole seconds, 2 at least (libpq rounds anything less up to 2).
+            "connect_timeout": max(2, round(DATABASE_CONNECT_TIMEOUT)),
+            "options": "-c work_mem=32MB -c jit=off "
+            f"-c statement_timeout={round(DATABASE_STATEMENT_TIMEOUT * 1000)}",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The project keeps its embedded database under var/, created on first use.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = DATABASE_STATEMENT_TIMEOUT
 
 # Shared by every app server when REDIS_URL is set; otherwise each process keeps its own.
 # Either way a page is cached under the knowledge base's revision (core/caching.py),
@@ -229,6 +258,16 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_ENGINE = "config.sessions"
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# No model has a file field: an uploaded file is read and dropped, never kept in memory or
+# written to disk. A body larger than any form of the site takes is refused before it is
+# read, and the forms anyone may post (the language switch, the admin's login) take a few
+# short fields only (config.middleware.RequestBodyMiddleware).
+FILE_UPLOAD_HANDLERS = []
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB: the admin's largest form
+PUBLIC_FORM_MAX_BYTES = 4096
 # Every script and style is a file served by the site itself: no inline code, no
 # third party. Pages are cached whole and shared, so the policy carries no nonce.
 CONTENT_SECURITY_POLICY = {
@@ -248,16 +287,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Five failed admin logins for one username from one address lock that pair out for
-# fifteen minutes; a success resets the count. Behind DJANGO_TRUSTED_PROXIES proxies, the
-# client's address is read from X-Forwarded-For.
+# fifteen minutes from the failure that reached the limit; tries during the lockout are
+# refused without starting it over, and a success resets the count. Behind
+# DJANGO_TRUSTED_PROXIES proxies, the client's address is the X-Forwarded-For entry the
+# outermost proxy appended (config/proxies.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "").strip() or 5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "lockout.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
-if AXES_IPWARE_PROXY_COUNT:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES is a number of proxies, 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
 
 # Every log line is one JSON object carrying the request's id, which is also returned in
 # the X-Request-ID header (taken from the proxy's header when it sends a valid one).

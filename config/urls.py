@@ -16,3 +16,5 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("catalogue.urls")),
 ]
+
+handler500 = "config.errors.server_error"

@@ -47,8 +47,8 @@ class SiteSearchMixin:
 
 
 class PublishingMixin:
-    """Bulk publishing, and a published record deleted only by an administrator (an
-    editor unpublishes it first)."""
+    """Bulk publishing, and a record that was ever published deleted only by an
+    administrator, even once unpublished (PublishableModel.ever_public)."""
 
     actions = ["publish", "unpublish"]
 
@@ -70,7 +70,7 @@ class PublishingMixin:
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        if obj is not None and obj.publication_status == PublicationStatus.PUBLISHED:
+        if obj is not None and obj.ever_public():
             return allowed and request.user.is_superuser
         return allowed
 

@@ -224,3 +224,16 @@ class PublishableModel(SourcedModel):
             *SourcedModel.Meta.constraints,
             choices_constraint("publication_status", PublicationStatus),
         ]
+
+    def ever_public(self):
+        """Whether this record is, or may ever have been, published: it is not a draft
+        now, or some version in its history is not, or its history does not reach back to
+        its creation (records loaded from fixtures, which write no history, unpublished
+        since)."""
+        if self.publication_status != PublicationStatus.DRAFT:
+            return True
+        history = self.history.all()
+        return (
+            history.exclude(publication_status=PublicationStatus.DRAFT).exists()
+            or not history.filter(history_type="+").exists()
+        )

@@ -33,14 +33,18 @@ import gzip
 import io
 import json
 import os
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from itertools import chain
 
 from django.apps import apps
 from django.core.serializers import python, sort_dependencies
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.json import Serializer as JSONSerializer
-from django.db import connections
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import models as models_module
 from django.utils.timezone import is_aware
 
 # Recreated by `migrate`: referred to by natural key, never written.
@@ -184,28 +188,78 @@ def records(models, using):
 
 
 def write_backup(path, models, using):
-    """Write the backup to `path`, readable by its owner only (it holds password hashes),
-    through a temporary file beside it that is renamed only once complete: an interrupted
-    backup never leaves a partial file under the final name. Returns the record count."""
+    """Write the backup to `path`, readable by its owner only (it holds password hashes).
+    The file gets its name only once complete and on disk; until then nothing is left
+    behind, however the backup ends (see `unnamed_file`). Returns the record count."""
     directory = os.path.dirname(os.path.abspath(path))
+    with unnamed_file(directory) as (raw, publish):
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as compressed:
+            text = io.TextIOWrapper(compressed, encoding="utf-8", newline="\n")
+            counter = Counter(records(models, using))
+            BackupSerializer().serialize(counter, stream=text)
+            text.flush()
+            text.detach()
+        raw.flush()
+        os.fsync(raw.fileno())
+        publish(path)
+    sync_directory(directory)
+    return counter.count
+
+
+@contextmanager
+def unnamed_file(directory):
+    """A new file in `directory`, mode 0600, and the function that names it (never over an
+    existing file). Where the system offers it (Linux: O_TMPFILE), the file has no name
+    until then, so it vanishes with the process whatever stops it, SIGKILL included.
+    Elsewhere it is a hidden temporary file, removed on any error, interrupt or SIGTERM;
+    only a SIGKILL leaves it behind."""
+    try:
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+
+        def publish(path):
+            # linkat(2) with AT_SYMLINK_FOLLOW, as open(2) shows for O_TMPFILE; os.link
+            # calls it only when given a directory descriptor.
+            target = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+            try:
+                os.link(
+                    f"/proc/self/fd/{fd}",
+                    os.path.basename(path),
+                    dst_dir_fd=target,
+                    follow_symlinks=True,
+                )
+            finally:
+                os.close(target)
+
+        with os.fdopen(fd, "wb") as raw:
+            yield raw, publish
+        return
     # mkstemp creates the file with mode 0600 whatever the umask.
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".backup-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as compressed:
-                text = io.TextIOWrapper(compressed, encoding="utf-8", newline="\n")
-                counter = Counter(records(models, using))
-                BackupSerializer().serialize(counter, stream=text)
-                text.flush()
-                text.detach()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        with terminated_as_exit(), os.fdopen(fd, "wb") as raw:
+            yield raw, lambda path: os.link(temporary, path)
+    finally:
         os.unlink(temporary)
-        raise
-    sync_directory(directory)
-    return counter.count
+
+
+@contextmanager
+def terminated_as_exit():
+    """SIGTERM raises SystemExit meanwhile, so that cleanup runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def exit_(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Counter:
@@ -231,7 +285,18 @@ def sync_directory(directory):
 
 
 class BackupFormatError(Exception):
-    pass
+    def __init__(self, message, after=False):
+        super().__init__(message)
+        # Whether what is wrong lies after the line last read, rather than on it.
+        self.after = after
+
+
+class RecordError(Exception):
+    """An error the database raised for one record of the file, with the record's line."""
+
+    def __init__(self, line, error):
+        super().__init__(str(error))
+        self.line, self.error = line, error
 
 
 class BackupReader:
@@ -265,7 +330,9 @@ class BackupReader:
         more = None  # whether a ',' followed the last record; None before the first
         while text != "]":
             if text is None:
-                raise BackupFormatError("the file ends before its closing ']': it is truncated")
+                raise BackupFormatError(
+                    "the file ends before its closing ']': it is truncated", after=True
+                )
             if more is False:
                 raise BackupFormatError("expected ',' between records, or the closing ']'")
             more = text.endswith(",")
@@ -309,65 +376,132 @@ class BackupDeserializer(python.Deserializer):
 class Loader:
     """Insert deserialized records in batches of one model: rows with their own ids,
     links straight into their tables. No save(), so no signal fires: the history gets no
-    entries for restored rows and the revision is bumped once, by the restore."""
+    entries for restored rows and the revision is bumped once, by the restore.
+
+    A batch the database refuses is tried again a record at a time, to find the record at
+    fault and its line in the file (RecordError)."""
 
     def __init__(self, models, using):
         self.models, self.using = set(models), using
         self.model, self.batch, self.count = None, [], 0
 
-    def load(self, records):
-        for deserialized in BackupDeserializer(records, using=self.using):
+    def load(self, reader):
+        """Load the records `reader` (a BackupReader) gives."""
+        for deserialized in BackupDeserializer(reader, using=self.using):
             model = type(deserialized.object)
             if model not in self.models:
                 raise BackupFormatError(f"{model._meta.label} is not a model a backup holds")
             if model is not self.model or len(self.batch) >= CHUNK:
                 self.flush()
                 self.model = model
-            self.batch.append(deserialized)
+            self.batch.append((deserialized, reader.line))
         self.flush()
         return self.count
 
     def flush(self):
         if not self.batch:
             return
-        if any(
-            getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-            for field in self.model._meta.concrete_fields
-        ):
-            # bulk_create would stamp these with the time of the restore; a raw save
-            # (what loaddata does) keeps the values in the file.
-            for deserialized in self.batch:
-                deserialized.save(using=self.using)
-        else:
-            objects = [deserialized.object for deserialized in self.batch]
-            self.model._base_manager.using(self.using).bulk_create(objects)
-            # Link rows are two ids each: inserted as such, without a model instance per
-            # row, which would cost more than the records they link.
-            links = {}
-            for deserialized in self.batch:
-                for name, targets in deserialized.m2m_data.items():
-                    links.setdefault(name, []).extend(
-                        (deserialized.object.pk, pk) for pk in targets
-                    )
-            connection = connections[self.using]
-            quote = connection.ops.quote_name
-            with connection.cursor() as cursor:
-                for name, rows in links.items():
-                    field = self.model._meta.get_field(name)
-                    through = field.remote_field.through._meta
-                    source = through.get_field(field.m2m_field_name()).column
-                    target = through.get_field(field.m2m_reverse_field_name()).column
-                    cursor.executemany(
-                        f"INSERT INTO {quote(through.db_table)} ({quote(source)}, {quote(target)}) "
-                        "VALUES (%s, %s)",
-                        rows,
-                    )
+        try:
+            with transaction.atomic(using=self.using):  # a savepoint, to try again
+                self.insert([deserialized for deserialized, _ in self.batch])
+        except DatabaseError as error:
+            self.find_record_at_fault(error)
         self.count += len(self.batch)
         self.batch = []
         # With DEBUG on (as `make restore` runs), Django keeps the text of the last 9,000
         # queries, and a batch INSERT's text holds its thousand rows: gigabytes, unless
         # dropped as the load goes.
         connections[self.using].queries_log.clear()
+
+    def find_record_at_fault(self, error):
+        for deserialized, line in self.batch:
+            try:
+                with transaction.atomic(using=self.using):
+                    self.insert([deserialized])
+            except DatabaseError as record_error:
+                raise RecordError(line, record_error) from record_error
+        raise error  # only the records together fail
+
+    def insert(self, batch):
+        if any(
+            getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            for field in self.model._meta.concrete_fields
+        ):
+            # bulk_create would stamp these with the time of the restore; a raw save
+            # (what loaddata does) keeps the values in the file.
+            for deserialized in batch:
+                deserialized.save(using=self.using)
+            return
+        objects = [deserialized.object for deserialized in batch]
+        self.model._base_manager.using(self.using).bulk_create(objects)
+        # Link rows are two ids each: inserted as such, without a model instance per
+        # row, which would cost more than the records they link.
+        links = {}
+        for deserialized in batch:
+            for name, targets in deserialized.m2m_data.items():
+                links.setdefault(name, []).extend((deserialized.object.pk, pk) for pk in targets)
+        connection = connections[self.using]
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for name, rows in links.items():
+                field = self.model._meta.get_field(name)
+                through = field.remote_field.through._meta
+                source = through.get_field(field.m2m_field_name()).column
+                target = through.get_field(field.m2m_reverse_field_name()).column
+                cursor.executemany(
+                    f"INSERT INTO {quote(through.db_table)} ({quote(source)}, {quote(target)}) "
+                    "VALUES (%s, %s)",
+                    rows,
+                )
+
+
+def check_references(path, models, using):
+    """Check every reference the restored rows make (the database defers these checks
+    to the end). A reference to a row that is not there is reported with the line of the
+    record that makes it (RecordError)."""
+    try:
+        with transaction.atomic(using=using):  # a savepoint, to look further
+            connections[using].check_constraints(table_names=restored_tables(models))
+    except IntegrityError as error:
+        found = dangling_reference(models, using)
+        line = found and line_of(path, *found)
+        if line:
+            raise RecordError(line, error) from error
+        raise
+
+
+def dangling_reference(models, using):
+    """(model label, pk) of a restored record that refers to a row not there, or None."""
+    for model in models:
+        # (table, reference, column naming the record in the file that makes it)
+        owners = [(model, field, "pk") for field in model._meta.concrete_fields]
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            if through._meta.auto_created:
+                source = through._meta.get_field(field.m2m_field_name()).attname
+                owners += [(through, link, source) for link in through._meta.concrete_fields]
+        for table, field, owner in owners:
+            if not (isinstance(field, models_module.ForeignKey) and field.db_constraint):
+                continue
+            targets = field.remote_field.model._base_manager.using(using)
+            rows = (
+                table._base_manager.using(using)
+                .exclude(**{f"{field.attname}__isnull": True})
+                .exclude(**{f"{field.attname}__in": targets.values(field.target_field.attname)})
+            )
+            pk = rows.order_by(owner).values_list(owner, flat=True).first()
+            if pk is not None:
+                return model._meta.label_lower, pk
+    return None
+
+
+def line_of(path, label, pk):
+    """The line of the record of `label` with primary key `pk` in the backup at `path`."""
+    reader = BackupReader(path)
+    for record in reader:
+        if record["model"] == label and str(record["pk"]) == str(pk):
+            return reader.line
+    return None
 
 
 def restored_tables(models):

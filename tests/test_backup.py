@@ -7,8 +7,14 @@ import io
 import json
 import os
 import re
+import signal
+import sqlite3
 import stat
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -31,7 +37,9 @@ from practices.models import Practice
 from programs.models import Instrument, Place
 from tests.dumps import canonical_dump, counts, kept_models
 from tests.helpers import admin_form_data
+from tests.test_database_timeouts import served_database_url
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "una-clave-larga-para-la-editora"
 PTAT = "programa-de-trabajadores-agricolas-temporales-mexico-canada"
 
@@ -275,6 +283,61 @@ def test_a_damaged_backup_fails_cleanly_and_changes_nothing(empty_database, tmp_
     assert (current.number, current.changed_at) == revision
 
 
+# Damage to one record, each inserted in the middle of many others of its model: the
+# restore inserts records in batches, and must still name the damaged one's line.
+RECORD_DAMAGE = {
+    "not json": lambda text: "{not json}",
+    "unknown model": lambda text: '{"model": "programs.nothing", "pk": 1, "fields": {}}',
+    "wrong field type": lambda text: place(
+        9990, code="ZZ", name="Z", kind="pais", citation="F.", created_at="ayer"
+    ),
+    "unknown field": lambda text: place(9991, code="ZY", name="Z", kind="pais", colour="red"),
+    "dangling reference": lambda text: place(
+        9992, code="ZZ-A", name="Z", kind="estado", country=99999, citation="F."
+    ),
+    "constraint violated": lambda text: place(9993, code="ZX", name="Z", kind="pais"),
+    # An earlier record again, after it.
+    "the same record twice": lambda text: places_in(text)[3].removesuffix(","),
+    # A user in a group that is not there: a link, which the restore inserts apart.
+    "dangling link": lambda text: another_user(text, groups=[99999]),
+}
+
+
+def another_user(text, **fields):
+    (line,) = [line for line in text.splitlines() if '"model": "auth.user"' in line]
+    record = json.loads(line.removesuffix(","))
+    record["pk"] = 9994
+    record["fields"].update(username="otra", **fields)
+    return json.dumps(record)
+
+
+def places_in(text):
+    return [line for line in text.splitlines() if '"model": "programs.place"' in line]
+
+
+@pytest.mark.parametrize("damage", RECORD_DAMAGE.values(), ids=RECORD_DAMAGE.keys())
+def test_a_damaged_record_is_named_by_its_own_line(empty_database, tmp_path, damage):
+    small_database()
+    Place.objects.bulk_create(
+        Place(code=f"Z{n:03}", name=f"Lugar {n}", kind="pais", citation="F.")
+        for n in range(1500)  # more than one batch of inserts
+    )
+    good = tmp_path / "copia.json.gz"
+    run_backup(good)
+    lines = gzip.decompress(good.read_bytes()).decode().splitlines()
+    # In the middle of a batch: 700 places after the first.
+    at = lines.index(places_in("\n".join(lines))[700]) + 1
+    lines.insert(at, damage("\n".join(lines)) + ",")
+    bad = tmp_path / "mala.json.gz"
+    bad.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+    with pytest.raises(CommandError) as error:
+        run_restore(bad, replace=True)
+
+    assert f"{bad}, line {at + 1}: " in str(error.value)
+    assert "Nothing was restored" in str(error.value)
+
+
 class Undo(Exception):
     pass
 
@@ -289,7 +352,7 @@ def test_a_backup_failing_halfway_into_an_empty_database_leaves_it_empty(empty_d
     path.write_bytes(gzip.compress(with_line(text, "{broken", before_last=True).encode()))
     assert not any(canonical_dump().values())
 
-    with pytest.raises(CommandError, match="near line"):
+    with pytest.raises(CommandError, match=", line "):
         run_restore(path)
 
     assert not any(canonical_dump().values())
@@ -340,20 +403,111 @@ class PowerCut(Exception):
     pass
 
 
-def test_an_interrupted_backup_leaves_no_file(knowledge_base, tmp_path, monkeypatch):
+def interrupt(stop):
+    """Replace the serializer's end_object so that the 100th record calls `stop`."""
     written = []
 
     def end_object(self, obj):
         written.append(obj)
         if len(written) == 100:
-            raise PowerCut
+            stop()
 
-    monkeypatch.setattr(backup.BackupSerializer, "end_object", end_object)
+    return end_object
 
-    with pytest.raises(PowerCut):
+
+def power_cut():
+    raise PowerCut
+
+
+def terminated():
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+@pytest.mark.parametrize(
+    "file, stop, raised",
+    [
+        # On Linux the file has no name until complete: nothing to clean up.
+        ("unnamed", power_cut, PowerCut),
+        # Elsewhere, a hidden file, removed on an error and on SIGTERM.
+        ("named", power_cut, PowerCut),
+        ("named", terminated, SystemExit),
+    ],
+)
+def test_an_interrupted_backup_leaves_no_file(
+    knowledge_base, tmp_path, monkeypatch, file, stop, raised
+):
+    if file == "named":
+        monkeypatch.delattr(os, "O_TMPFILE")
+    monkeypatch.setattr(backup.BackupSerializer, "end_object", interrupt(stop))
+
+    with pytest.raises(raised):
         run_backup(tmp_path / "copia.json.gz")
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_written_through_a_named_file_is_private(empty_database, tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "O_TMPFILE")
+    path = tmp_path / "copia.json.gz"
+    umask = os.umask(0)
+    try:
+        run_backup(path)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(tmp_path.iterdir()) == [path]
+
+
+@pytest.mark.parametrize("kill", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_backup_killed_while_writing_leaves_no_file(tmp_path, served_copy, kill):
+    """`make backup` stopped by the system (a shutdown, the OOM killer, a timeout)."""
+    directory = tmp_path / "copias"
+    directory.mkdir()
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "backup", "--output", str(directory / "copia.json.gz")],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "ops.settings",
+            "DJANGO_SECRET_KEY": "x",
+            "DATABASE_URL": served_copy,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Once it is writing: a file under the directory is open in the process.
+        deadline = time.monotonic() + 60
+        while not writing_into(process.pid, directory):
+            assert process.poll() is None, "the backup finished before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        process.send_signal(kill)
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -kill
+    assert list(directory.iterdir()) == []
+
+
+def writing_into(pid, directory):
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd).startswith(f"{directory}/"):
+                    return True
+    return False
+
+
+@pytest.fixture
+def served_copy(db, tmp_path):
+    """The test database (the knowledge base in it), where another process can read it."""
+    if connection.vendor == "postgresql":
+        return served_database_url()
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as copy:
+        connection.connection.backup(copy)
+    return f"sqlite:///{path}"
 
 
 def test_the_backup_keeps_full_precision_and_the_analyzed_text(knowledge_base, tmp_path):

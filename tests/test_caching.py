@@ -347,7 +347,12 @@ def test_the_language_switch_needs_no_token_and_skips_the_spanish_copy():
     assert ">Catálogo</a>" in page(reader, CATALOGUE)  # served from the cache
 
     for language, html_lang, label in (("en", "en", "Catalogue"), ("es-mx", "es-mx", "Catálogo")):
-        response = reader.post("/i18n/setlang/", {"language": language, "next": CATALOGUE})
+        response = reader.post(
+            "/i18n/setlang/",
+            f"language={language}&next={CATALOGUE}",
+            # As the header's form posts it: the switch refuses multipart.
+            content_type="application/x-www-form-urlencoded",
+        )
         assert response.status_code == 302 and response.url == CATALOGUE
         for _again in range(2):
             html = page(reader, CATALOGUE)
@@ -405,14 +410,6 @@ def test_the_order_and_empty_values_of_parameters_do_not_make_another_copy(
         page(client, f"{CATALOGUE}?area=3&q=&tipo=ley&desde=")
 
 
-def test_each_host_gets_a_page_made_for_it(client, settings):
-    settings.ALLOWED_HOSTS = ["uno.example", "dos.example"]
-    first = page(client, instrument_url(PTAT), HOST="uno.example")
-    second = page(client, instrument_url(PTAT), HOST="dos.example")
-    assert "uno.example" in first and "dos.example" not in first
-    assert "dos.example" in second and "uno.example" not in second
-
-
 def test_a_page_too_big_to_keep_is_served_and_not_cached(
     client, settings, django_assert_max_num_queries
 ):
@@ -421,25 +418,6 @@ def test_a_page_too_big_to_keep_is_served_and_not_cached(
     with CaptureQueriesContext(connection) as queries:
         page(client, CATALOGUE)
     assert len(queries) > 1  # made again: it was not kept
-
-
-def test_a_url_that_does_not_exist_is_never_not_modified(client):
-    real = client.get(instrument_url(PTAT))
-    missing = client.get(instrument_url("no-existe"), headers={"if-none-match": real["ETag"]})
-    assert missing.status_code == 404 and "ETag" not in missing
-    other = client.get(instrument_url("ptrm-2015"), headers={"if-none-match": real["ETag"]})
-    assert other.status_code == 200
-
-
-def test_options_answers_the_methods_and_trace_is_refused(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(0):
-        options = client.options(CATALOGUE)
-    assert options.status_code == 200 and options["Allow"] == "GET, HEAD, OPTIONS"
-    assert options.content == b""
-    for method in ("trace", "post", "put", "delete", "patch"):
-        response = getattr(client, method)(CATALOGUE)
-        assert response.status_code == 405, method
-        assert "GET" in response["Allow"]
 
 
 def test_readers_who_miss_the_same_page_at_once_wait_for_one_to_make_it(client):

@@ -93,6 +93,24 @@ def test_a_bad_fixture_is_named_and_changes_nothing(fixtures, bad):
         assert ContentRevision.objects.current().number == revision
 
 
+def test_a_truncated_fixture_is_named_with_the_line_and_the_reason(fixtures):
+    path = fixtures / "practices.json"
+    text = path.read_text(encoding="utf-8")
+    cut = text[: len(text) // 2]
+    path.write_text(cut, encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(cut)
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_knowledge_base", verbosity=0)
+
+    message = str(error.value)
+    assert message.startswith("fixtures/practices.json, line ")
+    assert f"line {expected.value.lineno}, column {expected.value.colno}: " in message
+    assert expected.value.msg in message  # the reason, which Django's own message leaves out
+    assert "Nothing was loaded or changed" in message
+
+
 def test_a_failed_index_rebuild_undoes_the_load(fixtures, monkeypatch):
     Place.objects.filter(code="MX").update(name="México (editado)")
     before = canonical_dump()

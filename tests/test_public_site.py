@@ -553,7 +553,12 @@ def test_english_readers_get_english_and_can_switch_back_and_forth(client):
     assert form and form.group(1) == reverse("set_language") == "/i18n/setlang/"
     assert 'name="next" type="hidden" value="/instrumentos/?tipo=ley"' in page
     for language in ("en", "es-mx"):
-        response = client.post("/i18n/setlang/", {"language": language, "next": CATALOGUE})
+        response = client.post(
+            "/i18n/setlang/",
+            f"language={language}&next={CATALOGUE}",
+            # As the header's form posts it: the switch refuses multipart.
+            content_type="application/x-www-form-urlencoded",
+        )
         assert response.status_code == 302 and response.url == CATALOGUE
         assert f'<html lang="{language}">' in catalogue(client).content.decode()
 

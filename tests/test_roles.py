@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from core.records import PublicationStatus
+from practices.models import Practice
 from programs.models import Instrument
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
@@ -62,6 +63,52 @@ def test_editors_cannot_delete_published_records(editor):
     instrument = lone_instrument(PublicationStatus.PUBLISHED)
     assert delete(editor, instrument).status_code == 403
     assert Instrument.objects.filter(pk=instrument.pk).exists()
+
+
+def unpublish(client, model, record):
+    """The admin's bulk action, as an editor would run it before deleting."""
+    changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    response = client.post(changelist, {"action": "unpublish", "_selected_action": [record.pk]})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.publication_status == PublicationStatus.DRAFT
+
+
+def delete_url(record):
+    opts = record._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[record.pk])
+
+
+NOTHING_RESTS_ON = {Instrument: {"children": None, "rests_on_it": None}, Practice: {}}
+
+
+@pytest.mark.parametrize("model", [Instrument, Practice])
+def test_editors_cannot_delete_a_shipped_record_by_unpublishing_it_first(editor, model):
+    # Loaded from the fixtures, published, with no history of its own yet.
+    record = model.objects.published().filter(**NOTHING_RESTS_ON[model]).order_by("pk").last()
+    if model is Instrument:
+        # Practices that list it would stop the deletion too; an editor can unlink them.
+        record.practices.clear()
+    unpublish(editor, model, record)
+    assert editor.post(delete_url(record), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=record.pk).exists()
+    assert editor.get(delete_url(record)).status_code == 403
+
+
+def test_editors_cannot_delete_a_record_that_was_published_once(editor):
+    instrument = lone_instrument(PublicationStatus.DRAFT)
+    for status in (PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED):
+        instrument.publication_status = status
+        instrument.save()
+    assert delete(editor, instrument).status_code == 403
+    assert Instrument.objects.filter(pk=instrument.pk).exists()
+
+
+def test_administrators_may_delete_a_record_that_was_published_once(admin_client, editor):
+    instrument = lone_instrument(PublicationStatus.PUBLISHED)
+    unpublish(editor, Instrument, instrument)
+    assert delete(admin_client, instrument).status_code == 302
+    assert not Instrument.objects.filter(pk=instrument.pk).exists()
 
 
 def test_editors_may_delete_drafts(editor):

@@ -81,6 +81,41 @@ def test_production_settings_pass_the_deployment_checks():
     assert "no issues" in result.stdout
 
 
+def serve_recipe():
+    """The commands `make serve` runs, in order (make -n prints them without running)."""
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    result = subprocess.run(
+        ["make", "-n", "serve"], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_make_serve_stops_on_any_deployment_warning():
+    recipe = serve_recipe()
+    (check,) = [n for n, line in enumerate(recipe) if " manage.py check" in line]
+    later = [n for n, line in enumerate(recipe) if " manage.py " in line or "gunicorn" in line]
+    assert later[0] == check, "the deployment check runs before anything else"
+
+    # A weak secret key is a warning (security.W009), which must stop make.
+    result = subprocess.run(
+        recipe[check],
+        shell=True,  # noqa: S602 - the Makefile's own command line
+        cwd=ROOT,
+        env={
+            **{key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "demasiado-corta",
+            "DJANGO_ALLOWED_HOSTS": "example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0, result.stdout
+    assert "security.W009" in result.stdout + result.stderr
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", DJANGO_DEBUG="false")
     assert result.returncode != 0
@@ -300,6 +335,84 @@ def test_admin_login_cookies_are_secure_http_only_and_same_site(db, settings):
     assert_locked_down(response.cookies["sessionid"])
     # Logging in rotates the CSRF token: the new cookie is as locked down as the first.
     assert_locked_down(response.cookies["csrftoken"])
+
+
+def test_the_language_cookie_is_secure_http_only_and_same_site(db, client):
+    response = client.post(
+        "/i18n/setlang/",
+        "language=en&next=/grupos/",
+        content_type="application/x-www-form-urlencoded",
+        secure=True,
+    )
+    assert response.status_code == 302
+    assert_locked_down(response.cookies[settings.LANGUAGE_COOKIE_NAME])
+
+
+# 4b. Request bodies ------------------------------------------------------------------
+
+
+@pytest.fixture
+def temporary_files(monkeypatch):
+    """Every upload Django writes to a temporary file, as (name, size) once written."""
+    from django.core.files import uploadedfile
+
+    written = []
+    original = uploadedfile.TemporaryUploadedFile.__init__
+
+    def recording(self, name, content_type, size, charset, content_type_extra=None):
+        original(self, name, content_type, size, charset, content_type_extra)
+        written.append(name)
+
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", recording)
+    return written
+
+
+def upload(size):
+    """A multipart body with one file of `size` bytes, as a script would post it."""
+    file = io.BytesIO(b"x" * size)
+    file.name = "grande.bin"
+    return {"language": "en", "next": "/", "archivo": file}
+
+
+def test_the_language_switch_refuses_multipart_without_reading_it(db, client, temporary_files):
+    response = client.post("/i18n/setlang/", upload(1000))
+    assert response.status_code == 415
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert temporary_files == []
+    assert wrong_headers(response, HEADERS) == {}
+
+
+def test_the_language_switch_refuses_a_long_body(db, client):
+    body = "language=en&next=/&relleno=" + "x" * 20_000
+    response = client.post("/i18n/setlang/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+@pytest.mark.parametrize("url", ["/", "/instrumentos/", ADMIN_LOGIN, "/i18n/setlang/"])
+def test_no_upload_is_ever_written_to_disk(db, settings, url, temporary_files):
+    # Django keeps an upload in memory up to this size, and writes a larger one to disk.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    # The site has no file field: an upload anywhere is read and dropped, never stored.
+    # With the CSRF check on, as in production: given any token cookie, it reads the
+    # body for the form's token before refusing the request.
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "a" * 32
+    client.post(url, upload(100_000))
+    assert temporary_files == []
+
+
+@pytest.mark.parametrize("url", ["/", "/instrumentos/", ADMIN_LOGIN])
+def test_a_body_past_the_limit_is_refused_before_it_is_read(db, url):
+    size = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
+    response = Client().post(url, {"archivo": io.BytesIO(b"x" * size)})
+    assert response.status_code == 413
+    assert wrong_headers(response, HEADERS) == {}
+
+
+def test_the_admin_login_takes_only_a_short_form(db):
+    response = Client().post(ADMIN_LOGIN, {"username": "x" * 10_000, "password": "y"})
+    assert response.status_code == 413
 
 
 # 5. Host header ----------------------------------------------------------------------

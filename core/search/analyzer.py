@@ -12,6 +12,7 @@ are, never stemmed (`acronym_term`): "COMAR" must not become "com".
 """
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -56,6 +57,8 @@ STEM_EXCEPTIONS = {
 }
 
 _stemmer = snowballstemmer.stemmer("spanish")
+# The stemmer keeps the word it works on in itself, and gunicorn serves requests in threads.
+_stemmer_lock = threading.Lock()
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -73,7 +76,8 @@ def stem(word):
         return STEM_EXCEPTIONS[word]
     if len(word) <= 3 or not word.isalpha():
         return word
-    return _stemmer.stemWord(word)
+    with _stemmer_lock:
+        return _stemmer.stemWord(word)
 
 
 def words(text):

@@ -1,3 +1,5 @@
+import json
+
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                     call_command("loaddata", fixture, verbosity=0)
                 except Exception as error:
                     raise CommandError(
-                        f"fixtures/{fixture}.json: {error} Nothing was loaded or changed."
+                        f"{describe(fixture, error)} Nothing was loaded or changed."
                     ) from error
             # In the same transaction: should the rebuild fail, the records and their index
             # stay as they were, rather than new records being left unsearchable.
@@ -59,3 +61,19 @@ class Command(BaseCommand):
                 f"{model.objects.count()} {model._meta.verbose_name_plural}" for model in models
             )
             self.stdout.write(self.style.SUCCESS(f"Knowledge base loaded: {counts}."))
+
+
+def describe(fixture, error):
+    """Where in which fixture file, and why, loading failed. A file that is not valid JSON
+    (cut short, say) is named with the line and column where the parser stopped: Django's
+    own error for it says only which file, its reason left empty."""
+    where = f"fixtures/{fixture}.json"
+    cause = error
+    while cause is not None and not isinstance(cause, json.JSONDecodeError):
+        cause = cause.__cause__
+    if cause is not None:
+        return f"{where}, line {cause.lineno}, column {cause.colno}: not valid JSON ({cause.msg})."
+    reason = str(error).strip()
+    if reason.endswith(":") and error.__cause__ is not None:
+        reason = f"{reason} {error.__cause__}"
+    return f"{where}: {reason or type(error).__name__}"

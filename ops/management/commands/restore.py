@@ -13,10 +13,11 @@ from core.revision import ContentRevision
 from ops.backup import (
     BackupReader,
     Loader,
+    RecordError,
     backed_up_models,
+    check_references,
     flushable_tables,
     link_models,
-    restored_tables,
 )
 from ops.bulk import advance_sequences
 
@@ -67,20 +68,22 @@ class Command(BaseCommand):
                     self.check_empty(models)
                 count = Loader(models, connection.alias).load(reader)
                 # Links were inserted in any order; check them all before committing, so
-                # that a dangling one is reported here rather than at COMMIT.
-                connection.check_constraints(table_names=restored_tables(models))
+                # that a dangling one is reported with its line.
+                check_references(path, models, connection.alias)
                 # New rows must not reuse the restored ids.
                 advance_sequences([*models, *link_models(models)])
                 # Every cached page and browser copy predates the restore.
                 ContentRevision.objects.bump()
         except CommandError:
             raise
-        except Exception as error:
-            # Records are inserted in batches: an error the database reports comes from
-            # one of the lines just before.
-            where = f", near line {reader.line}" if reader.line and not reader.finished else ""
+        except RecordError as error:
             raise CommandError(
-                f"{path}{where}: {describe(error)}. "
+                f"{path}, line {error.line}: {describe(error.error)}. "
+                "Nothing was restored: the database is as it was."
+            ) from error.error
+        except Exception as error:
+            raise CommandError(
+                f"{path}{where(reader, error)}: {describe(error)}. "
                 "Nothing was restored: the database is as it was."
             ) from error
 
@@ -110,6 +113,18 @@ class Command(BaseCommand):
             no_style(), flushable_tables(connection.alias), reset_sequences=True
         )
         connection.ops.execute_sql_flush(sql)
+
+
+def where(reader, error):
+    """Where in the file an error that came up while reading it lies: on the line last
+    read (a record that is not JSON, or not a record the site can take), or after it (a
+    compressed file damaged or cut short there)."""
+    if not reader.line or reader.finished:
+        return ""
+    damaged = (EOFError, zlib.error, gzip.BadGzipFile, UnicodeDecodeError)
+    if isinstance(error, damaged) or getattr(error, "after", False):
+        return f", after line {reader.line}"
+    return f", line {reader.line}"
 
 
 def describe(error):
