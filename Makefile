@@ -71,21 +71,30 @@ superuser: $(VENV)/.runtime
 	$(MANAGE) migrate --no-input
 	$(MANAGE) createsuperuser
 
-# Measures the site at scale on PostgreSQL, against a floor and against Datasette, and writes
-# var/bench/results.md (and .json). It creates its own database, and reuses the corpus it finds
-# there. BENCH_DATABASE_URL, not DATABASE_URL, so that it never fills a working database.
+# Measures the site at scale on PostgreSQL, over HTTP with gunicorn as `make serve` runs it,
+# against the floor view, the SQL floor (each page's queries through pgbench) and Datasette,
+# and writes var/bench/results.md (and .json). It creates its own database, and reuses the
+# corpus it finds there. BENCH_DATABASE_URL, not DATABASE_URL, so that it never fills a
+# working database. BENCH_SIZES=10000,100000 measures each size in a database of its own
+# (the name suffixed with the size), cold, and the largest fully; each page runs at least
+# BENCH_SECONDS and BENCH_MIN_REQUESTS responses.
 bench: BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/buenas_practicas_bench
 bench: BENCH_INSTRUMENTS ?= 100000
+bench: BENCH_SIZES ?=
 bench: BENCH_SECONDS ?= 10
+bench: BENCH_MIN_REQUESTS ?= 30
 bench: export DJANGO_SECRET_KEY ?= bench-only-not-secret
 bench: $(VENV)/.ops bench-tools
 	DATABASE_URL=$(BENCH_DATABASE_URL) DJANGO_DEBUG=false \
-		$(OPS) bench --instruments $(BENCH_INSTRUMENTS) --duration $(BENCH_SECONDS)
+		$(OPS) bench --instruments $(BENCH_INSTRUMENTS) --duration $(BENCH_SECONDS) \
+		--min-requests $(BENCH_MIN_REQUESTS) $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES))
 
-# The programs the bench drives: wrk (Debian's package) and its peer, Datasette, in a
-# virtualenv of its own.
+# The programs the bench drives: wrk (Debian's package), pgbench (it comes with the
+# PostgreSQL server's package) and its peer, Datasette, in a virtualenv of its own.
 bench-tools:
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v pgbench >/dev/null || \
+		(echo "pgbench missing: it comes with PostgreSQL (Debian: postgresql-15)." && exit 1)
 	test -x var/bench/datasette-venv/bin/datasette || \
 		($(PYTHON) -m venv var/bench/datasette-venv && \
 		 var/bench/datasette-venv/bin/pip install --quiet datasette==0.65.5)

@@ -2,13 +2,17 @@
 servers they start and stop, and how they write their results."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import redis
@@ -40,6 +44,20 @@ def postgres_server():
 
 def database_name():
     return settings.DATABASES["default"]["NAME"]
+
+
+def use_database(name):
+    """Point this process's default connection at the database `name` (same server): the
+    bench measures each corpus size in a database of its own."""
+    connection.close()
+    settings.DATABASES["default"]["NAME"] = name
+    connection.settings_dict["NAME"] = name
+
+
+def database_url(name):
+    """DATABASE_URL naming the database `name` instead, for the servers the bench starts."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    return url._replace(path=f"/{name}").geturl()
 
 
 def create_database(stdout):
@@ -83,47 +101,99 @@ def gunicorn(*arguments):
     return [str(executable), "config.wsgi", "--chdir", str(settings.BASE_DIR), *arguments]
 
 
-def get(url, timeout=120):
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+def get(url, timeout=120, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
         return response.status, response.read()
 
 
-def start_server(command, ready_url, log, env=None):
+def start_server(command, ready_url, log, env=None, headers=None, markers=None):
     """Start `command`, its output going to the file `log`, and wait until `ready_url`
-    answers 200. A server that does not get there is stopped before the error is raised."""
+    answers 200. A server that does not get there is stopped before the error is raised.
+    `process.startup` holds the seconds from the start until it answered ("ready") and
+    until each of `markers` ({name: text}) first appeared in its log."""
+    started = time.monotonic()
     with open(log, "wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+    process.startup = {}
+    # Watched apart: a server that listens before it answers holds the first request.
+    watching = threading.Event()
+    watcher = threading.Thread(
+        target=watch_log, args=(process.startup, log, markers or {}, started, watching)
+    )
+    watcher.start()
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
+        while time.monotonic() < started + 180:
             if process.poll() is not None:
                 raise CommandError(f"{command[0]} stopped at start: see {log}.")
             try:
-                if get(ready_url, timeout=5)[0] == 200:
+                if get(ready_url, timeout=5, headers=headers)[0] == 200:
+                    process.startup["ready"] = time.monotonic() - started
                     return process
             except (OSError, urllib.error.URLError):
-                time.sleep(0.3)
+                time.sleep(0.05)
         raise CommandError(f"{command[0]} did not answer {ready_url}: see {log}.")
     except BaseException:
         stop_server(process)
         raise
+    finally:
+        watching.set()
+        watcher.join()
+
+
+def watch_log(seen, log, markers, started, done):
+    """Until `done`, record in `seen` the seconds since `started` at which each of
+    `markers` first appears in the file `log`."""
+    while markers:
+        text = Path(log).read_text(errors="replace")
+        for name, marker in markers.items():
+            if name not in seen and marker in text:
+                seen[name] = time.monotonic() - started
+        if done.is_set():
+            return
+        done.wait(0.02)
 
 
 def stop_server(process):
+    """Stop the server `process` and wait until it and the processes it started (gunicorn's
+    workers) are gone: the next server measured shares the machine with none of them."""
     if process.poll() is None:
+        workers = children(process.pid)
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        wait_gone(workers)
+
+
+def wait_gone(pids, timeout=30):
+    """Wait until the processes `pids` have exited; kill those still there at `timeout`."""
+    deadline = time.monotonic() + timeout
+    while (alive := [pid for pid in pids if running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+
+
+def running(pid):
+    """Whether the process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def children(pid):
     """The processes `pid` started (gunicorn's workers)."""
     pids = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        pids += [int(child) for child in (task / "children").read_text().split()]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(child) for child in (task / "children").read_text().split()]
+    except OSError:  # the process, or one of its threads, has just exited
+        pass
     return pids
 
 

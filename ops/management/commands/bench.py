@@ -1,12 +1,25 @@
-"""`make bench`: the site at scale, over real HTTP, against a floor and a peer.
+"""`make bench`: the site at scale, over real HTTP, against two floors and a peer.
 
-On PostgreSQL, in its own database (dropped and made anew when the corpus asked for is not
-the one there), it loads the knowledge base and a synthetic corpus, then serves the site
-with gunicorn in production mode, twice: with the page cache off (cold) and on (warm). `wrk`
-measures each page and, in the same run, the floor: the cheapest Django view through the
-same server and middleware. The peer is Datasette serving the same catalogue exported to
-SQLite. Queries per page are counted in-process; front-end weight and hygiene are read
-from the collected static files and the rendered pages.
+For each corpus size (`--sizes`, or just `--instruments`), in a PostgreSQL database of its
+own (made anew when the corpus asked for is not the one there), it loads the knowledge
+base and a synthetic corpus, times the build of the search indexes, and reads the pages
+to measure from the data (ops/bench_pages.py). In-process, with Django's test client, it
+counts each page's SQL queries and keeps them (var/bench/sql/<page>.sql).
+
+Then, at the largest size, one server at a time, each stopped (with its workers) before
+the next starts, and each measurement waiting until the server is idle again:
+
+1. the SQL floor: each page's queries, run by pgbench on the database alone;
+2. the site cold (page cache off), with gunicorn as `make serve` runs it:
+   `gunicorn config.wsgi -c config/gunicorn.py`, production settings, `--workers` workers;
+3. the site warm (page cache in Redis);
+4. the site warm while gunicorn recycles its workers every `--recycle-requests` requests;
+5. Datasette, the peer, on the same catalogue exported to SQLite, cold.
+
+The other sizes are measured cold, to compare. wrk measures each page for at least
+`--duration` seconds and until at least `--min-requests` responses, in the same run as the
+floor view (/bench/floor/: the cheapest Django view through the same server and
+middleware). The report (var/bench/results.md and .json) ends with the issue's targets.
 
 wrk and Datasette are installed by `make bench-tools`, not by this command.
 """
@@ -14,17 +27,13 @@ wrk and Datasette are installed by `make bench-tools`, not by this command.
 import contextlib
 import gzip
 import json
-import math
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
-import urllib.error
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
@@ -38,66 +47,58 @@ from django.test.utils import (
 )
 
 from core.pagination import PAGE_SIZE
+from core.search import engine
+from ops.bench_pages import build_pages, read_facts
+from ops.bench_report import markdown, targets
+from ops.bench_tools import (
+    UNMEASURED,
+    WRK_SCRIPT,
+    gunicorn_settings,
+    log_events,
+    memory,
+    pgbench,
+    probe,
+    wait_idle,
+    write_sql,
+    wrk,
+)
 from ops.management.commands.generate_corpus import SYNTHETIC_SLUG
 from ops.servers import (
-    children,
     create_database,
     database_name,
+    database_url,
     drop_database,
     flush_redis,
     get,
     gunicorn,
-    resident_mb,
     start_server,
     stop_server,
+    use_database,
     write_results,
 )
-from practices.models import ThematicArea
 from programs.models import Instrument
 
 DATASETTE_VERSION = "0.65.5"
 # Where `make bench-tools` installs it, apart from the project's own packages.
 DATASETTE = Path(settings.BASE_DIR) / "var" / "bench" / "datasette-venv" / "bin" / "datasette"
+GUNICORN_CONFIG = Path(settings.BASE_DIR) / "config" / "gunicorn.py"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 FLOOR = "/bench/floor/"
-PAGES = {
-    "home": "Home",
-    "area": "Area 2",
-    "catalogue": "Catalogue, 2 filters + facets",
-    "search": "Search",
-    "search_filtered": "Search + filters",
-    "deep": "Deep page",
-    "instrument": "Instrument",
-}
-# The catalogue's pages: held to 20 times the floor when cold, and their results counted.
-CATALOGUE_PAGES = ("catalogue", "search", "search_filtered", "deep")
-MAX_QUERIES = 12
-MAX_RSS_MB = 250
-MAX_GENERATION_SECONDS = 180
-MAX_FRONT_END_KB = 30
-DATASETTE_FACETS = [
-    ("_facet", "kind"),
-    ("_facet_array", "areas"),
-    ("_facet_array", "groups"),
-    ("_facet_array", "places"),
-    ("_facet_array", "institutions"),
-    ("_facet", "status"),
-]
-# An area page counts its instruments by kind and by target group.
-AREA_FACETS = [("_facet", "kind"), ("_facet_array", "groups")]
-# wrk reports through this: one JSON line once the run is done.
-WRK_REPORT = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  local seconds = summary.duration / 1e6
-  io.write(string.format(
-    '{"p50_ms": %.3f, "p95_ms": %.3f, "p99_ms": %.3f, "requests": %d, "seconds": %.3f, '
-    .. '"rps": %.3f, "non_2xx": %d, "socket_errors": %d}\\n',
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.requests, seconds, summary.requests / seconds,
-    e.status, e.connect + e.read + e.write + e.timeout))
-end
-"""
+# What the TLS proxy in front of gunicorn says: the request came over https.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+# Production settings whatever the caller's environment says; the bench sets its own.
+UNSET = (
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SECURE_COOKIES",
+    "DJANGO_PAGE_CACHE_SECONDS",
+    "DJANGO_LOG_LEVEL",
+    "REDIS_URL",
+    "GUNICORN_MAX_REQUESTS",
+    "GUNICORN_TIMEOUT",
+)
+# In gunicorn's log: the master is about to build the indexes, then forks its workers.
+STARTUP_MARKERS = {"using_worker": "Using worker:", "first_worker": "Booting worker with pid"}
+READS = ("SELECT", "WITH")
 
 
 class PageCheck(HTMLParser):
@@ -123,85 +124,129 @@ class PageCheck(HTMLParser):
             self.problems.add("unsized_image")
 
 
-def ratio(numerator, denominator):
-    return numerator / denominator if numerator is not None and denominator else None
-
-
-def cell(value, digits=1, suffix=""):
-    return "–" if value is None else f"{value:.{digits}f}{suffix}"
-
-
-def wrk_result(output):
-    """The JSON line a wrk script's `done()` writes, from wrk's output."""
-    return json.loads(next(line for line in output.splitlines() if line.startswith("{")))
-
-
-def require_tools(datasette):
-    """wrk, and Datasette unless it is skipped: `make bench-tools` installs them."""
-    missing = [] if shutil.which("wrk") else ["wrk"]
+def require_tools(datasette, sql_floor):
+    """wrk, and pgbench and Datasette unless they are skipped: `make bench-tools`."""
+    tools = ["wrk", *(["pgbench"] if sql_floor else [])]
+    missing = [tool for tool in tools if not shutil.which(tool)]
     if datasette and not DATASETTE.exists():
         missing.append(f"Datasette {DATASETTE_VERSION} ({DATASETTE})")
     if missing:
         raise CommandError(
-            f"{' and '.join(missing)} missing: run `make bench-tools` first"
-            + (" (or pass --skip-datasette)." if datasette else ".")
+            f"{' and '.join(missing)} missing: run `make bench-tools` first (or pass "
+            "--skip-sql-floor or --skip-datasette)."
         )
+
+
+def sizes(value):
+    return sorted({int(size) for size in value.split(",") if size.strip()})
 
 
 class Command(BaseCommand):
-    help = "Benchmark the site on PostgreSQL over HTTP against a floor and Datasette."
+    help = "Benchmark the site on PostgreSQL over HTTP against two floors and Datasette."
 
     def add_arguments(self, parser):
         parser.add_argument("--instruments", type=int, default=100_000)
-        parser.add_argument("--duration", type=int, default=10, help="Seconds of wrk per page.")
+        parser.add_argument(
+            "--sizes",
+            type=sizes,
+            help="Corpus sizes, comma-separated (e.g. 10000,100000), each in a database of "
+            "its own (its name suffixed with the size); all measured cold, the largest fully.",
+        )
+        parser.add_argument("--duration", type=int, default=10, help="Minimum s per page.")
+        parser.add_argument("--min-requests", type=int, default=30, help="Minimum per page.")
+        parser.add_argument("--max-seconds", type=int, default=180, help="Maximum s per page.")
         parser.add_argument("--connections", type=int, default=4)
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
+        parser.add_argument("--recycle-requests", type=int, default=500)
         parser.add_argument("--port", type=int, default=8765, help="Datasette gets the next.")
         parser.add_argument("--out", type=Path, default=Path("var/bench/results.md"))
         parser.add_argument("--skip-datasette", action="store_true")
+        parser.add_argument("--skip-sql-floor", action="store_true")
+        parser.add_argument(
+            "--report-only",
+            action="store_true",
+            help="Write the report again from the results of the last run (--out's .json).",
+        )
         parser.add_argument(
             "--regenerate",
             action="store_true",
-            help="Drop the bench's database and generate the corpus anew, even if it is there.",
+            help="Drop the bench's databases and generate the corpus anew, even if it is there.",
         )
 
     def handle(self, *args, **options):
-        require_tools(datasette=not options["skip_datasette"])
+        if options["report_only"]:
+            results = json.loads(options["out"].with_suffix(".json").read_text())
+            results["targets"] = targets(results)
+            write_results(self.stdout, options["out"], markdown(results), results)
+            return
+        require_tools(not options["skip_datasette"], not options["skip_sql_floor"])
         self.options = options
         self.work = Path(settings.BASE_DIR) / "var" / "bench"
         self.work.mkdir(parents=True, exist_ok=True)
+        self.script = self.work / "measure.lua"
+        self.script.write_text(WRK_SCRIPT)
         self.processes = []
         # A stopped run still stops its servers: SIGTERM unwinds through `finally`.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+        base = database_name()
+        if "bench" not in base:
+            raise CommandError(
+                "The bench drops and recreates its databases: DATABASE_URL must name a "
+                f"PostgreSQL database of its own, with bench in its name, not {base}."
+            )
+        all_sizes = options["sizes"] or [options["instruments"]]
         results = {"settings": {key: str(value) for key, value in options.items()}}
-        results["corpus"] = self.prepare_database()
-        pages = self.pages()
-        results["pages"] = pages
-        self.count_queries(pages)
-        results["front_end"] = self.front_end(pages)
-        wrk = self.find_wrk()
+        results.update(main=str(all_sizes[-1]), sizes=[str(size) for size in all_sizes], runs={})
         try:
-            results["cold"] = self.measure_site(wrk, pages, warm=False)
-            results["warm"] = self.measure_site(wrk, pages, warm=True)
-            if not options["skip_datasette"]:
-                results["datasette"] = self.measure_datasette(wrk, pages)
+            for size in all_sizes:
+                name = f"{base}_{size}" if options["sizes"] else base
+                full = size == all_sizes[-1]
+                results["runs"][str(size)] = self.run_size(size, name, full, results)
         finally:
             for process in self.processes:
                 stop_server(process)
-        results["targets"] = self.targets(results)
-        write_results(self.stdout, options["out"], self.report(results), results)
+        results["targets"] = targets(results)
+        write_results(self.stdout, options["out"], markdown(results), results)
+
+    def run_size(self, size, name, full, results):
+        """Measure the corpus of `size` instruments in the database `name`: cold only, or
+        `full`y (SQL floor, cold, warm, recycling, Datasette)."""
+        self.stdout.write(f"== {size} instruments, database {name}")
+        use_database(name)
+        run = {"instruments": size, "database": name, "corpus": self.prepare_database(size)}
+        engine.forget()
+        started = time.monotonic()
+        engine.warm()
+        run["index_build_seconds"] = time.monotonic() - started
+        if "gunicorn" not in results:
+            results["gunicorn"] = gunicorn_settings(self.gunicorn(), self.site_env("cold"))
+        limit = int(results["gunicorn"].get("limit_request_line") or 0)
+        with self.site_client() as client:
+            facts = read_facts(lambda url: self.results_of(client, url), limit)
+            run["facts"] = vars(facts)
+            run["pages"] = pages = build_pages(facts)
+            sql = self.work / "sql" if full else self.work / "sql" / str(size)
+            for key, page in pages.items():
+                page.update(self.capture(client, page, sql / f"{key}.sql"))
+        if not full:
+            for page in pages.values():
+                page.pop("html", None)
+            run["cold"] = self.measure_site(pages, "cold", size)
+            return run
+        run["front_end"] = self.front_end(pages)
+        if not self.options["skip_sql_floor"]:
+            run["sql_floor"] = self.measure_sql_floor(pages)
+        for mode in ("cold", "warm", "recycling"):
+            run[mode] = self.measure_site(pages, mode, size)
+        if not self.options["skip_datasette"]:
+            run["datasette"] = self.measure_datasette(pages)
+        return run
 
     # Data ---------------------------------------------------------------------
 
-    def prepare_database(self):
-        """The bench's own database, with the knowledge base and the corpus asked for: a
-        corpus of another size, or --regenerate, means a new database."""
-        if "bench" not in database_name():
-            raise CommandError(
-                "The bench drops and recreates its database: DATABASE_URL must name a "
-                f"PostgreSQL database of its own, with bench in its name, not {database_name()}."
-            )
-        wanted = self.options["instruments"]
+    def prepare_database(self, wanted):
+        """The database in use, with the knowledge base and the corpus asked for: a corpus
+        of another size, or --regenerate, means a new database."""
         create_database(self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         synthetic = Instrument.objects.filter(slug__startswith=SYNTHETIC_SLUG).count()
@@ -225,71 +270,53 @@ class Command(BaseCommand):
         corpus["published"] = Instrument.objects.published().count()
         return corpus
 
-    def pages(self):
-        published = Instrument.objects.published()
-        count = published.count()
-        deep = max(1, math.ceil(count / PAGE_SIZE) * 2 // 3)
-        synthetic = published.filter(slug__startswith=SYNTHETIC_SLUG).order_by("pk")
-        instrument = synthetic[min(499, synthetic.count() - 1)]
-        # Datasette pages by key: the page starts after the last id of the previous one.
-        offset = (deep - 1) * PAGE_SIZE - 1
-        after = published.order_by("pk").values_list("pk", flat=True)[offset] if offset >= 0 else 0
-        table = "/catalogue/instruments?"
-        search = [("_search", "ninos migrantes"), ("areas__arraycontains", "2")]
-        ours_and_peer = {
-            "home": ("/", "/catalogue"),
-            "area": (
-                ThematicArea.objects.get(number=2).get_absolute_url(),
-                table + urlencode([("areas__arraycontains", "2"), *AREA_FACETS]),
-            ),
-            "catalogue": (
-                "/instrumentos/?grupo=mujeres&tipo=programa",
-                table
-                + urlencode(
-                    [("groups__arraycontains", "mujeres"), ("kind", "programa"), *DATASETTE_FACETS]
-                ),
-            ),
-            "search": (
-                "/instrumentos/?q=trabajadores+agricolas",
-                table + urlencode([("_search", "trabajadores agricolas"), *DATASETTE_FACETS]),
-            ),
-            "search_filtered": (
-                "/instrumentos/?q=ninos+migrantes&area=2&tipo=programa",
-                table + urlencode([*search, ("kind", "programa"), *DATASETTE_FACETS]),
-            ),
-            "deep": (
-                f"/instrumentos/?pagina={deep}",
-                table + urlencode([("_next", after), *DATASETTE_FACETS]),
-            ),
-            "instrument": (
-                instrument.get_absolute_url(),
-                f"/catalogue/instruments/{instrument.pk}",
-            ),
-        }
-        return {
-            key: {"label": PAGES[key], "url": ours, "datasette_url": peer}
-            for key, (ours, peer) in ours_and_peer.items()
-        }
-
-    def count_queries(self, pages):
-        """Queries per page, the rows found, and the HTML the front-end checks read."""
-        setup_test_environment()  # lets the client see each response's context
+    @contextlib.contextmanager
+    def site_client(self):
+        """Django's test client on the site, page cache off; responses keep their context."""
+        setup_test_environment()
         try:
-            client = Client()
             with override_settings(PAGE_CACHE_SECONDS=0):
-                for key, page in pages.items():
-                    # As https, like the TLS proxy: with DEBUG off, plain http is redirected.
-                    client.get(page["url"], secure=True)  # warms per-process caches
-                    with CaptureQueriesContext(connection) as queries:
-                        response = client.get(page["url"], secure=True)
-                    if response.status_code != 200:
-                        raise CommandError(f"{page['url']} answered {response.status_code}.")
-                    page["queries"] = len(queries)
-                    if key in CATALOGUE_PAGES:
-                        page["rows"] = response.context["page"].paginator.count
-                    page["html"] = response.content.decode()
+                yield Client()
         finally:
             teardown_test_environment()
+
+    def results_of(self, client, url):
+        """How many instruments a catalogue URL finds (None if it is no catalogue page)."""
+        return self.rows(client.get(url, secure=True))  # as https, like the TLS proxy
+
+    def capture(self, client, page, sql_file):
+        """A page's SQL queries (the read-only ones written to `sql_file` for pgbench), its
+        status, size and results, and its HTML for the front-end checks."""
+        client.get(page["url"], secure=True)  # warms per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page["url"], secure=True)
+            # A streamed page (an export) queries while it is read.
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        if response.status_code not in page["expect"]:
+            raise CommandError(f"{page['url'][:200]} answered {response.status_code}.")
+        # PostgreSQL's captured SQL has its parameters in it: it runs as it is.
+        statements = [query["sql"] for query in queries.captured_queries]
+        reads = [sql for sql in statements if sql.lstrip().upper().startswith(READS)]
+        write_sql(sql_file, reads)
+        found = {
+            "queries": len(statements),
+            "sql_file": str(sql_file.relative_to(settings.BASE_DIR)),
+            "sql_statements": len(reads),
+            "sql_skipped": [sql.split()[0] for sql in statements if sql not in reads],
+            "status": response.status_code,
+            "bytes": len(body),
+            "html": body.decode(errors="replace"),
+        }
+        if (rows := self.rows(response)) is not None:
+            found["rows"] = rows
+        return found
+
+    def rows(self, response):
+        """How many instruments a catalogue page found; None for another page."""
+        with contextlib.suppress(KeyError, TypeError, AttributeError):
+            if "filterset" in response.context:
+                return response.context["page"].paginator.count
+        return None
 
     def front_end(self, pages):
         """The compressed weight of the project's own CSS and JavaScript, and the checks."""
@@ -317,74 +344,103 @@ class Command(BaseCommand):
         }
         return {"css_js_gzip_kb": weight / 1024, "checks": checks, "problems": problems}
 
-    # Servers ------------------------------------------------------------------
+    # Measurements ---------------------------------------------------------------
 
-    def find_wrk(self):
-        lua = self.work / "report.lua"
-        lua.write_text(WRK_REPORT)
-        return ["wrk", "-t1", f"-c{self.options['connections']}", "--latency", "-s", str(lua)]
-
-    def start(self, command, ready_url, log, env=None):
-        process = start_server(command, ready_url, self.work / log, env=env)
-        self.processes.append(process)
-        return process
-
-    def run_wrk(self, wrk, url):
-        """Warm up (and check the answer), then measure one URL. A page that fails is
-        reported as such, and the run goes on to the next."""
-        unmeasured = {"p50_ms": None, "p95_ms": None, "p99_ms": None, "rps": None, "non_2xx": 0}
-        try:
-            for _ in range(3):
-                get(url)  # raises unless 2xx
-        except (OSError, urllib.error.URLError) as error:
-            self.stderr.write(f"  {url}: {error}")
-            return {**unmeasured, "error": str(error), "socket_errors": 0}
-        # wrk gives up on a request after 2 s by default; a slow page must count, not vanish.
-        command = [*wrk, f"-d{self.options['duration']}s", "--timeout", "60s", url]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        result = wrk_result(output)
-        if not result["requests"]:
-            result.update(unmeasured, error="no request completed within the duration")
-        self.stdout.write(f"  {url}: p95 {cell(result['p95_ms'])} ms, {cell(result['rps'])} req/s")
-        return result
-
-    def measure_site(self, wrk, pages, warm):
-        port = self.options["port"]
-        env = {
-            **os.environ,
-            # The product's settings, plus the floor view (ops/urls.py).
-            "DJANGO_SETTINGS_MODULE": "ops.settings",
-            "DJANGO_DEBUG": "false",
-            # wrk speaks plain http on loopback, where no TLS proxy stands in front.
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-            "DJANGO_PAGE_CACHE_SECONDS": "600" if warm else "0",
-        }
-        env.pop("REDIS_URL", None)
-        cache = "none"
-        if warm:
-            problem = flush_redis(REDIS_URL)
-            if problem:
-                self.stdout.write(f"{problem}: warm pages use local memory.")
-            cache = "local memory, one per worker" if problem else "redis"
-            if cache == "redis":
-                env["REDIS_URL"] = REDIS_URL
-        self.stdout.write(f"Our site, {'warm' if warm else 'cold'} (page cache: {cache}):")
-        command = gunicorn("--workers", str(self.options["workers"]))
-        command += ["--bind", f"127.0.0.1:{port}"]
-        base = f"http://127.0.0.1:{port}"
-        log = f"gunicorn-{'warm' if warm else 'cold'}.log"
-        server = self.start(command, base + FLOOR, log, env=env)
-        results = {"cache": cache, "floor": self.run_wrk(wrk, base + FLOOR)}
+    def measure_sql_floor(self, pages):
+        """Each page's read-only SQL run by pgbench, the database alone."""
+        self.stdout.write("SQL floor (pgbench, the database alone):")
+        connection.close()
+        results = {}
         for key, page in pages.items():
-            results[key] = self.run_wrk(wrk, base + page["url"])
-        # Read before stopping: what a worker holds after serving every page.
-        results["worker_rss_mb"] = max(resident_mb(pid) for pid in children(server.pid))
-        stop_server(server)
+            if not page["sql_statements"]:
+                results[key] = {"error": "no SQL"}
+                continue
+            results[key] = result = pgbench(
+                Path(settings.BASE_DIR) / page["sql_file"], self.options
+            )
+            self.stdout.write(
+                f"  {page['label']}: {result.get('latency_ms')} ms, {result.get('tps')} tps"
+                + (f" ({result['error']})" if "error" in result else "")
+            )
         return results
 
-    def measure_datasette(self, wrk, pages):
+    def measure(self, base, page, pid, headers=None, url_key="url"):
+        """One page (or the floor: `page` None) of the server `pid` at `base`: three
+        requests first (the answer checked), then wrk; then wait until the server is idle."""
+        url = base + (page[url_key] if page else FLOOR)
+        expect = page["expect"] if page else [200]
+        try:
+            for _ in range(3):
+                status, body, seconds = probe(url, headers)
+        except OSError as error:
+            self.stderr.write(f"  {url[:100]}: {error}")
+            return {**UNMEASURED, "error": str(error)}
+        answer = {"status": status, "bytes": len(body), "probe_ms": seconds * 1000}
+        if status not in expect:
+            return {**UNMEASURED, **answer, "error": f"answered {status}"}
+        result = {**wrk(url, self.script, self.options, headers), **answer}
+        result["drain_seconds"] = wait_idle(pid)
+        label = page["label"] if page else "Floor"
+        self.stdout.write(
+            f"  {label}: p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, "
+            f"{result['requests']} requests, {result['rps']} req/s"
+            + (f" ({result['error']})" if "error" in result else "")
+        )
+        return result
+
+    def gunicorn(self):
+        """`gunicorn config.wsgi -c config/gunicorn.py`, as `make serve` runs it."""
+        return gunicorn("-c", str(GUNICORN_CONFIG))
+
+    def site_env(self, mode):
+        """The environment of the site's server: production settings, the bench's database,
+        the page cache off (cold) or on (warm, recycling), workers recycled (recycling)."""
+        env = {key: value for key, value in os.environ.items() if key not in UNSET}
+        env.update(
+            DJANGO_SETTINGS_MODULE="ops.settings",  # the product's, plus the floor view
+            DJANGO_DEBUG="false",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            DJANGO_SECRET_KEY=settings.SECRET_KEY,
+            DATABASE_URL=database_url(database_name()),
+            WEB_CONCURRENCY=str(self.options["workers"]),
+            HOST="127.0.0.1",
+            PORT=str(self.options["port"]),
+            DJANGO_PAGE_CACHE_SECONDS="0" if mode == "cold" else "600",
+        )
+        if mode == "recycling":
+            env["GUNICORN_MAX_REQUESTS"] = str(self.options["recycle_requests"])
+        return env
+
+    def measure_site(self, pages, mode, size):
+        env = self.site_env(mode)
+        cache = "off"
+        if mode != "cold":
+            problem = flush_redis(REDIS_URL)
+            cache = f"files in var/cache ({problem})" if problem else f"Redis ({REDIS_URL})"
+            if not problem:
+                env["REDIS_URL"] = REDIS_URL
+        self.stdout.write(f"Our site, {mode} (page cache: {cache}):")
+        log = self.work / f"gunicorn-{size}-{mode}.log"
+        base = f"http://127.0.0.1:{self.options['port']}"
+        server = start_server(
+            self.gunicorn(), base + FLOOR, log, env, PROXY_HEADERS, STARTUP_MARKERS
+        )
+        self.processes.append(server)
+        results = {"mode": mode, "cache": cache, "startup": server.startup}
+        results["idle_at_start_seconds"] = wait_idle(server.pid)
+        if mode == "recycling":
+            results["gunicorn"] = gunicorn_settings(self.gunicorn(), env)
+        results["floor"] = self.measure(base, None, server.pid, PROXY_HEADERS)
+        results["pages"] = {
+            key: self.measure(base, page, server.pid, PROXY_HEADERS) for key, page in pages.items()
+        }
+        # Read before stopping: what each process holds after serving every page.
+        results["memory"] = memory(server.pid)
+        stop_server(server)
+        results["log"] = log_events(log.read_text(errors="replace"), self.options["workers"])
+        return results
+
+    def measure_datasette(self, pages):
         database = self.work / "catalogue.db"
         call_command("export_datasette", str(database))
         port = self.options["port"] + 1
@@ -400,153 +456,19 @@ class Command(BaseCommand):
         ]:
             command += ["--setting", setting, str(value)]
         base = f"http://127.0.0.1:{port}"
-        server = self.start(command, base + "/-/versions.json", "datasette.log")
-        self.stdout.write("Datasette:")
-        results = {}
+        server = start_server(command, base + "/-/versions.json", self.work / "datasette.log")
+        self.processes.append(server)
+        self.stdout.write("Datasette, cold:")
+        results = {"startup": server.startup}
         for key, page in pages.items():
+            if not page["datasette_url"]:
+                continue
             path, _, query = page["datasette_url"].partition("?")
             if query:
-                with contextlib.suppress(OSError, urllib.error.URLError):  # run_wrk says why
+                with contextlib.suppress(OSError, ValueError):  # measure() says why
                     found = json.loads(get(f"{base}{path}.json?{query}")[1])
                     page["datasette_rows"] = found.get("filtered_table_rows_count")
-            results[key] = self.run_wrk(wrk, base + page["datasette_url"])
+            results[key] = self.measure(base, page, server.pid, url_key="datasette_url")
+        results["memory"] = memory(server.pid)
         stop_server(server)
         return results
-
-    # Report -------------------------------------------------------------------
-
-    def targets(self, results):
-        pages, cold, warm = results["pages"], results["cold"], results["warm"]
-        peer = results.get("datasette")
-
-        def p95_ratio(run, key):
-            return ratio(run[key]["p95_ms"], run["floor"]["p95_ms"])
-
-        def within(run, keys, limit):
-            ratios = [p95_ratio(run, key) for key in keys]
-            return all(r is not None and r <= limit for r in ratios)
-
-        def rps(result):
-            # A server that finished no request in the whole run served 0 per second.
-            return 0.0 if result.get("requests") == 0 else result["rps"]
-
-        def faster(run):
-            if peer is None:
-                return None
-            return all(
-                rps(run[key]) is not None
-                and rps(peer[key]) is not None
-                and rps(run[key]) >= rps(peer[key])
-                for key in pages
-            )
-
-        generation = results["corpus"]["generation_seconds"]
-        weight = results["front_end"]["css_js_gzip_kb"]
-        rss = max(cold["worker_rss_mb"], warm["worker_rss_mb"])
-        return [
-            (
-                f"≤ {MAX_QUERIES} SQL queries on every page",
-                all(page["queries"] <= MAX_QUERIES for page in pages.values()),
-            ),
-            (
-                "cold: catalogue, search and deep pages ≤ 20× floor p95",
-                within(cold, CATALOGUE_PAGES, 20),
-            ),
-            ("cold: instrument page ≤ 4× floor p95", within(cold, ["instrument"], 4)),
-            ("warm: every page ≤ 2× floor p95", within(warm, pages, 2)),
-            ("cold: throughput ≥ Datasette on every page", faster(cold)),
-            ("warm: throughput ≥ Datasette on every page", faster(warm)),
-            (f"worker RSS < {MAX_RSS_MB} MB ({rss:.0f} MB)", rss < MAX_RSS_MB),
-            (
-                f"corpus generated in < {MAX_GENERATION_SECONDS} s ({cell(generation)} s)",
-                None if generation is None else generation < MAX_GENERATION_SECONDS,
-            ),
-            (
-                f"CSS + JS < {MAX_FRONT_END_KB} KB gzipped ({weight:.1f} KB)",
-                weight < MAX_FRONT_END_KB,
-            ),
-        ]
-
-    def report(self, results):
-        pages, cold, warm = results["pages"], results["cold"], results["warm"]
-        peer = results.get("datasette") or {}
-        s = results["settings"]
-        lines = [
-            f"# Benchmark ({s['instruments']} synthetic instruments, {s['duration']} s per page, "
-            f"{s['connections']} connections, {s['workers']} gunicorn workers)",
-            "",
-            "Latency p50/p95 in ms; rps = requests per second; ×floor = p95 / floor p95; "
-            "vs DS = our rps / Datasette's.",
-            "",
-            "| page | SQL | cold p50/p95 | cold rps | cold ×floor | warm p50/p95 | warm rps "
-            "| warm ×floor | Datasette p50/p95 | DS rps | vs DS cold | vs DS warm |",
-            "|---" * 12 + "|",
-        ]
-        for key, page in pages.items():
-            theirs = peer.get(key, {})
-            row = [
-                page["label"],
-                str(page["queries"]),
-                f"{cell(cold[key]['p50_ms'])} / {cell(cold[key]['p95_ms'])}",
-                cell(cold[key]["rps"]),
-                cell(ratio(cold[key]["p95_ms"], cold["floor"]["p95_ms"]), suffix="×"),
-                f"{cell(warm[key]['p50_ms'])} / {cell(warm[key]['p95_ms'])}",
-                cell(warm[key]["rps"]),
-                cell(ratio(warm[key]["p95_ms"], warm["floor"]["p95_ms"]), suffix="×"),
-                f"{cell(theirs.get('p50_ms'))} / {cell(theirs.get('p95_ms'))}",
-                cell(theirs.get("rps")),
-                cell(ratio(cold[key]["rps"], theirs.get("rps")), 2, "×"),
-                cell(ratio(warm[key]["rps"], theirs.get("rps")), 2, "×"),
-            ]
-            lines.append("| " + " | ".join(row) + " |")
-        lines.append("")
-        for name, run in (("cold", cold), ("warm", warm)):
-            floor = run["floor"]
-            lines.append(
-                f"- Floor, {name}: p50 {cell(floor['p50_ms'], 2)} ms, p95 "
-                f"{cell(floor['p95_ms'], 2)} ms, {cell(floor['rps'], 0)} rps "
-                f"(page cache: {run['cache']})."
-            )
-        errors = [
-            f"{run_name} {key}: "
-            + (r.get("error") or f"{r['non_2xx']} non-2xx, {r['socket_errors']} socket errors")
-            for run_name, run in (("cold", cold), ("warm", warm), ("datasette", peer))
-            for key, r in run.items()
-            if isinstance(r, dict) and (r.get("error") or r["non_2xx"] or r["socket_errors"])
-        ]
-        lines.append(f"- Errors during measurement: {'; '.join(errors) or 'none'}.")
-        rows = [
-            f"{page['label']} {page['rows']} vs {page.get('datasette_rows', '–')}"
-            for key, page in pages.items()
-            if key in CATALOGUE_PAGES
-        ]
-        lines.append(f"- Results found, ours vs Datasette: {'; '.join(rows)}.")
-        corpus = results["corpus"]
-        lines.append(
-            f"- Max gunicorn worker RSS: cold {cold['worker_rss_mb']:.0f} MB, "
-            f"warm {warm['worker_rss_mb']:.0f} MB."
-        )
-        lines.append(
-            "- Corpus: reused, generation not timed in this run (`--regenerate` times it)."
-            if corpus["reused"]
-            else f"- Corpus generation: {corpus['generation_seconds']:.1f} s."
-        )
-        front = results["front_end"]
-        checks = ", ".join(
-            f"{name.replace('_', ' ')}: {'none' if ok else 'FOUND'}"
-            for name, ok in front["checks"].items()
-        )
-        lines.append(f"- Front end: CSS + JS {front['css_js_gzip_kb']:.1f} KB gzipped; {checks}.")
-        if peer:
-            lines.append(
-                f"- Datasette {DATASETTE_VERSION} on the same catalogue exported to SQLite "
-                "(immutable, FTS5, array facets), in one process with 3 SQL threads; its SQL "
-                "and facet time limits raised to 20 s so that it does the same work. Its "
-                "search matches each word as written (accents folded); ours also stems, "
-                "completes prefixes and adds synonyms, so it finds more."
-            )
-        lines += ["", "## Targets", ""]
-        for name, met in results["targets"]:
-            verdict = {True: "MET", False: "NOT MET", None: "NOT MEASURED"}[met]
-            lines.append(f"- {verdict}: {name}")
-        return "\n".join(lines) + "\n"
