@@ -32,8 +32,10 @@ SORTS = [
     ("-fecha", _("fecha (más recientes primero)")),
     ("fecha", _("fecha (más antiguos primero)")),
 ]
-# More values than any facet has options (the catalogue's largest, institutions, has 32).
+# More values than any facet has options (the catalogue's largest, institutions, has 32),
+# and, across every facet, more than a reader ticks; together they bound a page's size.
 MAX_VALUES = 40
+MAX_SELECTED = 60
 
 
 class TooMuch(ValidationError):
@@ -90,15 +92,20 @@ class InstrumentFilter(django_filters.FilterSet):
         self.scope = scope
 
     def check_bounds(self):
-        """Refuse (TooMuch) a parameter with more than MAX_VALUES values or a search of
-        more than MAX_QUERY_WORDS words (stop words aside; a search over its 200
-        characters is already ignored and named)."""
+        """Refuse (TooMuch) a parameter with more than MAX_VALUES values, more than
+        MAX_SELECTED values in all, or a search of more than MAX_QUERY_WORDS words (stop
+        words aside; a search over its 200 characters is already ignored and named)."""
         for name in FACETS:
             if len(self.data.getlist(name)) > MAX_VALUES:
                 raise TooMuch(
                     _("«%(name)s» admite como máximo %(count)s valores."),
                     params={"name": name, "count": MAX_VALUES},
                 )
+        if sum(len(self.data.getlist(name)) for name in FACETS) > MAX_SELECTED:
+            raise TooMuch(
+                _("Los filtros admiten como máximo %(count)s valores en total."),
+                params={"count": MAX_SELECTED},
+            )
         if len(words(self.cleaned.get("q") or "")) > MAX_QUERY_WORDS:
             raise TooMuch(
                 _("La búsqueda admite como máximo %(count)s palabras."),

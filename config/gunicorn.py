@@ -26,20 +26,16 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # The app is loaded once, in the master, which builds the search indexes of the knowledge
-# base before forking: every worker starts with them (shared, copy on write) instead of
-# each building its own on its first request (seconds at 100,000 instruments).
+# base and renders each kind of page once before forking (config/warmup.py): every
+# worker starts with them (shared, copy on write) instead of each building and loading
+# them on its first requests (seconds at 100,000 instruments).
 preload_app = True
 
 
 def when_ready(server):
-    from django.db import connections
+    from django.apps import apps
 
-    from core.search import engine
+    if apps.ready:  # the app is the site (config.wsgi), not a test's bare WSGI app
+        from config.warmup import warm
 
-    try:
-        engine.warm()
-    except Exception:  # the workers build the indexes themselves, as without preloading
-        server.log.exception("Could not build the search indexes before forking")
-    finally:
-        # A connection opened here must not be shared by the forked workers.
-        connections.close_all()
+        warm()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.filters import MAX_VALUES
+from catalogue.filters import MAX_SELECTED, MAX_VALUES
 from core.search.query import MAX_QUERY_WORDS
 from practices.models import ThematicArea
 from programs.models import Institution, InstrumentKind, Place, Status, TargetGroup
@@ -37,13 +37,28 @@ def every_facet_value():
     ]
 
 
+def worst_url(values):
+    """A dozen misspelled words, `values`, and an unknown parameter padding the request
+    line to about 4 KB (gunicorn refuses longer ones itself, with a 414)."""
+    query = [("q", MISSPELLED), *values]
+    padding = "x" * max(0, 3900 - len(urlencode(query)))
+    return [*query, (f"z{uuid.uuid4().hex}", padding)]
+
+
 def test_the_worst_url_within_the_bounds_gives_a_small_page(client):
-    query = [("q", MISSPELLED), *every_facet_value()]
-    padding = "x" * (4096 - len(urlencode(query)))
-    response = client.get(CATALOGUE, [*query, (f"z{uuid.uuid4().hex}", padding)])
-    assert len(MISSPELLED.split()) == MAX_QUERY_WORDS
+    values = every_facet_value()
+    kept = [value for value in values if value[0] != "institucion"][:MAX_SELECTED]
+    response = client.get(CATALOGUE, worst_url(kept))
+    assert len(MISSPELLED.split()) == MAX_QUERY_WORDS and len(kept) == MAX_SELECTED
     assert response.status_code == 200
     assert len(response.content) < MAX_PAGE_BYTES
+
+
+def test_every_value_of_every_facet_is_a_400_that_says_why(client):
+    response = client.get(CATALOGUE, worst_url(every_facet_value()))
+    assert len(every_facet_value()) > MAX_SELECTED
+    assert response.status_code == 400
+    assert f"como máximo {MAX_SELECTED} valores en total" in response.content.decode()
 
 
 def test_more_values_than_a_parameter_takes_is_a_400_that_says_why(client):

@@ -123,11 +123,14 @@ def gunicorn(tmp_path, database_url, app="config.wsgi", workers=WORKERS, **env):
 
 
 def wait_until_listening(server, seconds=60):
+    """Until a worker has booted: the master prepares (config/warmup.py) before it forks,
+    and a database that hangs makes that take its connect timeout."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert server.process.poll() is None, server.log.read_text()
         with contextlib.suppress(OSError), server.connect():
-            return
+            if "Booting worker" in server.log.read_text():
+                return
         time.sleep(0.1)
     raise AssertionError(f"gunicorn did not start:\n{server.log.read_text()}")
 
