@@ -17,6 +17,7 @@ the number of filters and barely with the number of records (README, Performance
 """
 
 import datetime
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
@@ -87,14 +88,17 @@ class Facet:
         values are tried largest first, and once one cannot beat the last of those found,
         neither can any smaller one, so a long tail is never counted."""
         found = {}
+        best = []  # a min-heap of the `wanted` largest counts so far
         for key in self.by_size:
             bitmap = self.bitmaps[key]
-            if len(found) >= wanted:
-                least = sorted(found.values(), reverse=True)[wanted - 1]
-                if len(bitmap) < least:
-                    break
+            if len(best) == wanted and len(bitmap) < best[0]:
+                break
             if count := within.intersection_cardinality(bitmap):
                 found[key] = count
+                if len(best) < wanted:
+                    heapq.heappush(best, count)
+                elif count > best[0]:
+                    heapq.heapreplace(best, count)
         return found
 
     @cached_property

@@ -427,6 +427,13 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
                 include=["stated_status", "start_date", "end_date"],
                 name="programs_instrument_published",
             ),
+            # The home page's latest changes, without sorting every instrument.
+            models.Index(
+                F("updated_at").desc(),
+                "name",
+                condition=Q(publication_status=PublicationStatus.PUBLISHED),
+                name="programs_instrument_recent",
+            ),
         ]
         constraints = [
             *PublishableModel.Meta.constraints,
@@ -551,6 +558,12 @@ class KeyFigure(TimeStampedModel, DateRangeModel):
         verbose_name = _("cifra clave")
         verbose_name_plural = _("cifras clave")
         ordering = ["instrument__name", "position"]
+        # The home page's figures, without reading every figure.
+        indexes = [
+            models.Index(
+                fields=["instrument"], condition=Q(is_headline=True), name="programs_headline"
+            )
+        ]
         constraints = [
             *DateRangeModel.Meta.constraints,
             models.UniqueConstraint(

@@ -1,0 +1,29 @@
+"""Facet.top, which the institution facet uses to count only the values that can reach
+its first places: the same counts as counting every value, for those places."""
+
+import random
+
+import pytest
+from pyroaring import BitMap
+
+from catalogue.index import Facet, Node
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_top_finds_the_values_counting_every_value_would_put_first(seed):
+    rng = random.Random(seed)
+    universe = range(2_000)
+    bitmaps = {
+        key: BitMap(rng.sample(universe, rng.randint(0, 400))) for key in range(rng.randint(1, 300))
+    }
+    nodes = {key: Node(key, str(key), str(key)) for key in bitmaps}
+    facet = Facet(nodes, bitmaps)
+    within = BitMap(rng.sample(universe, rng.randint(0, 2_000)))
+    wanted = rng.randint(1, 20)
+
+    found = facet.top(within, wanted)
+
+    every = {key: count for key, count in facet.counts(within).items() if count}
+    best = sorted(every.values(), reverse=True)[:wanted]
+    assert sorted(found.values(), reverse=True)[:wanted] == best
+    assert all(every[key] == count for key, count in found.items())
