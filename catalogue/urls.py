@@ -11,6 +11,7 @@ paginated = public_page(params=("pagina",))
 
 urlpatterns = [
     path("", public_page(views.home), name="home"),
+    path("areas/", public_page(views.area_list), name="area_list"),
     path("areas/<slug:slug>/", paginated(views.ThematicAreaDetailView.as_view()), name="area"),
     path("instrumentos/", catalogue_page(views.catalogue), name="catalogue"),
     path("grupos/", public_page(views.target_group_list), name="target_group_list"),

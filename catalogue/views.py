@@ -145,11 +145,18 @@ def catalogue(request):
     return render(request, "catalogue/catalogue.html", context)
 
 
-def home(request):
-    index = catalogue_index()
-    areas = with_counts(list(ThematicArea.objects.all()), "area")
+def areas_with_counts(areas):
+    """`areas` (thematic areas), each with `instrument_count` and `practice_count`: its
+    published instruments and practices."""
+    areas = with_counts(list(areas), "area")
+    practice_counts = catalogue_index().practice_counts
     for area in areas:
-        area.practice_count = index.practice_counts.get(area.pk, 0)
+        area.practice_count = practice_counts.get(area.pk, 0)
+    return areas
+
+
+def home(request):
+    areas = areas_with_counts(ThematicArea.objects.all())
     groups = with_counts(list(TargetGroup.objects.filter(parent=None)), "grupo")
     context = {
         "areas": areas,
@@ -158,6 +165,13 @@ def home(request):
         "recent": Instrument.objects.published().order_by("-updated_at", "name")[:RECENT],
     }
     return render(request, "catalogue/home.html", context)
+
+
+def area_list(request):
+    """The six thematic areas, each with its counts and its published practices."""
+    practices = Practice.objects.published().only("area_id", "slug", "title").order_by("position")
+    areas = ThematicArea.objects.prefetch_related(Prefetch("practices", queryset=practices))
+    return render(request, "catalogue/area_list.html", {"areas": areas_with_counts(areas)})
 
 
 class ThematicAreaDetailView(DetailView):

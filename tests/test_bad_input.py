@@ -46,6 +46,7 @@ def bounded(max_examples):
 # The public URLs, by name: the test below fails when a new one is not listed here.
 PAGE_NAMES = [
     "catalogue:home",
+    "catalogue:area_list",
     "catalogue:catalogue",
     "catalogue:area",
     "practices:practice",
@@ -338,6 +339,7 @@ def pages(shared_knowledge_base, db):
     area = max(ThematicArea.objects.all(), key=lambda area: area.practices.count())
     urls = {
         "catalogue:home": reverse("catalogue:home"),
+        "catalogue:area_list": reverse("catalogue:area_list"),
         "catalogue:catalogue": reverse("catalogue:catalogue"),
         "catalogue:area": area.get_absolute_url(),
         "practices:practice": Practice.objects.published().order_by("slug")[0].get_absolute_url(),

@@ -1,5 +1,7 @@
 """The foundation's pages: every record with a page answers, and only published ones."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -100,3 +102,18 @@ def test_spanish_is_the_default(client):
     page = client.get(reverse("catalogue:home")).content.decode()
     assert '<html lang="es-mx">' in page
     assert "2 prácticas" in page
+
+
+def test_a_missing_page_offers_a_search_of_the_catalogue(client):
+    response = client.get("/no-existe/")
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert f'action="{reverse("catalogue:catalogue")}"' in content
+    assert 'id="not-found-search" type="search" name="q"' in content
+
+
+def test_every_page_names_the_site_icon_and_the_icon_is_served(client):
+    content = client.get(reverse("catalogue:home")).content.decode()
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', content)[1]
+    icon = b"".join(client.get(href).streaming_content)
+    assert icon.startswith(b"<svg")

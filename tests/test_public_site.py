@@ -79,12 +79,45 @@ def hrefs(fragment):
 # 1. Every page answers ---------------------------------------------------------------
 
 
-LIST_PAGES = ["/", CATALOGUE, "/grupos/", "/instituciones/", "/glosario/", "/cronologia/"]
+LIST_PAGES = [
+    "/",
+    "/areas/",
+    CATALOGUE,
+    "/grupos/",
+    "/instituciones/",
+    "/glosario/",
+    "/cronologia/",
+]
 
 
 @pytest.mark.parametrize("path", LIST_PAGES)
 def test_every_list_page_answers(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_the_areas_index_lists_each_area_with_its_counts_and_published_practices(client):
+    page = client.get("/areas/")
+    home = {area.pk: area for area in client.get("/").context["areas"]}
+    areas = page.context["areas"]
+    assert [area.number for area in areas] == [1, 2, 3, 4, 5, 6]
+    content = page.content.decode()
+    for area in areas:
+        assert (area.practice_count, area.instrument_count) == (
+            home[area.pk].practice_count,
+            home[area.pk].instrument_count,
+        )
+        assert area.practice_count == area.practices.count() > 0
+        assert f'href="{area.get_absolute_url()}"' in content
+        for practice in area.practices.all():
+            assert f'href="{practice.get_absolute_url()}"' in content
+
+
+def test_the_areas_index_leaves_out_a_draft_practice(client):
+    practice = Practice.objects.order_by("pk").first()
+    practice.publication_status = PublicationStatus.DRAFT
+    practice.save()
+    content = client.get("/areas/").content.decode()
+    assert practice.get_absolute_url() not in content
 
 
 def test_every_record_answers_and_is_linked_from_its_index(client):

@@ -35,6 +35,7 @@ PROGRAM_AREA = 6
 # Every page type, by the names public_paths() and admin_paths() give them.
 PUBLIC_PAGES = (
     "home",
+    "areas",
     "area",
     "practice",
     "catalogue",
@@ -109,6 +110,7 @@ def public_paths():
     instrument = Instrument.objects.get(slug=PROGRAM)
     return {
         "home": "/",
+        "areas": reverse("catalogue:area_list"),
         "area": ThematicArea.objects.get(number=PROGRAM_AREA).get_absolute_url(),
         "practice": instrument.practices.first().get_absolute_url(),
         "catalogue": reverse("catalogue:catalogue"),
