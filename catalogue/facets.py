@@ -16,6 +16,8 @@ from pyroaring import BitMap
 from .filters import FACETS
 
 INSTITUTION_OPTIONS = 15
+# Options a facet shows at once; the rest open in place behind «ver N más».
+VISIBLE_OPTIONS = 8
 # Trees show their nodes nested; the others, in their own order.
 TREES = ("grupo", "lugar")
 
@@ -46,13 +48,38 @@ class Facet:
     def selected(self):
         return [option for option in self.options if option.selected]
 
+    @property
+    def first(self):
+        return self.options[:VISIBLE_OPTIONS]
+
+    @property
+    def more(self):
+        """The options behind «ver N más», shown open when one of them is ticked."""
+        return self.options[VISIBLE_OPTIONS:]
+
+    @property
+    def more_ticked(self):
+        return any(option.selected for option in self.more)
+
+
+# Kinds and statuses are named in the reader's language; the other facets' values as the
+# records name them, in Spanish.
+TRANSLATED_FACETS = ("tipo", "estado")
+
 
 @dataclass
 class Chip:
-    """An active filter value, and what the filter form sends to remove it."""
+    """An active filter value, and what the filter form sends to remove it; `lang` is
+    the value's language when it is a record's (Spanish) name."""
 
-    label: str
+    filter_label: str
+    value_label: str
     remove: str
+    lang: str = ""
+
+    @property
+    def label(self):
+        return f"{self.filter_label}: {self.value_label}"
 
 
 def count_facets(search, names=FACETS):
@@ -137,14 +164,15 @@ def chips(filterset, facets):
     cleaned = filterset.cleaned
     found = []
     for shown in facets:
+        lang = "" if shown.name in TRANSLATED_FACETS else "es-MX"
         for option in shown.selected if cleaned.get(shown.name) else ():
-            label = f"{shown.label}: {option.label}"
-            found.append(Chip(label, f"{shown.name}={option.value}"))
+            remove = f"{shown.name}={option.value}"
+            found.append(Chip(shown.label, option.label, remove, lang))
     if cleaned.get("q"):
-        found.append(Chip(f"{filterset.filters['q'].label}: «{cleaned['q']}»", "q"))
+        found.append(Chip(filterset.filters["q"].label, f"«{cleaned['q']}»", "q"))
     for name in ("desde", "hasta"):
         if cleaned.get(name) is not None:
-            found.append(Chip(f"{filterset.filters[name].label}: {cleaned[name]}", name))
+            found.append(Chip(filterset.filters[name].label, str(cleaned[name]), name))
     return found
 
 

@@ -91,11 +91,14 @@ def catalogue_context(request, scope=None):
     page = paginate(request, results)
     facets = facet_counts.count_facets(search)
     empty = not page.paginator.count
+    chips = facet_counts.chips(filterset, facets)
     return {
         "filterset": filterset,
         "page": page,
         "facets": facets,
-        "chips": facet_counts.chips(filterset, facets),
+        "chips": chips,
+        # The active filters in one line, for the page's title and results heading.
+        "summary": "; ".join(chip.label for chip in chips),
         "loosen": facet_counts.loosening(search) if empty else [],
         "search": search.query,
         "partial": search.partial,

@@ -640,3 +640,26 @@ def test_area_page_kind_counts_match_the_catalogue(client):
 def test_area_page_group_counts_match_the_catalogue(client):
     rows = area_counts(client, "groups", "grupo")
     assert [row for row in rows if row[1] != row[2]] == []
+
+
+def test_a_filtered_catalogue_names_its_count_and_filters_in_title_and_heading(client):
+    content = catalogue(client, "grupo=mujeres&area=3").content.decode()
+    count = Instrument.objects.published().filter(
+        target_groups__slug="mujeres", practices__area__number=3
+    )
+    count = count.distinct().count()
+    title = re.search(r"<title>(.*?)</title>", content, re.S)[1]
+    heading = re.search(r'<h2 id="resultados">(.*?)</h2>', content, re.S)[1]
+    for text in (title, heading):
+        assert f"{count} instrumento" in text
+        assert "Mujeres" in text and "3" in text
+
+
+def test_a_long_facet_shows_its_first_options_and_the_rest_behind_ver_mas(client):
+    facets = catalogue(client, "").context["facets"]
+    long = next(facet for facet in facets if len(facet.options) > 8)
+    content = catalogue(client, "").content.decode()
+    assert f"Ver {len(long.options) - 8} más" in content
+    hidden = long.options[-1]
+    ticked = catalogue(client, f"{long.name}={hidden.value}").content.decode()
+    assert '<details class="facet-more" open>' in ticked
