@@ -2,12 +2,14 @@ from django.urls import path
 
 from core.caching import public_page
 
-from . import views
+from . import export, views
 from .filters import PARAMETERS
 
 app_name = "catalogue"
-catalogue_page = public_page(params=PARAMETERS)
-paginated = public_page(params=("pagina",))
+# A list page's address with `formato` is its download (catalogue/export.py): the page
+# cache keeps the format in its key.
+catalogue_page = public_page(params=(*PARAMETERS, export.PARAMETER))
+paginated = public_page(params=("pagina", export.PARAMETER))
 
 urlpatterns = [
     path("", public_page(views.home), name="home"),

@@ -1,0 +1,244 @@
+"""Open data: every list page as CSV and JSON of exactly what it shows, all its pages; the
+Atom feeds; the sitemap, robots.txt and each record's metadata; permalinks that last."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from catalogue import export
+from core.records import PublicationStatus
+from practices.models import Practice, ThematicArea
+from programs.models import Institution, Instrument
+
+pytestmark = pytest.mark.usefixtures("knowledge_base")
+
+CATALOGUE = "/instrumentos/"
+# A dozen states of the catalogue: search, filters of every facet, years, sorts.
+QUERIES = [
+    "",
+    "grupo=ninas-ninos-y-adolescentes",
+    "grupo=mujeres&grupo=personas-indigenas",
+    "tipo=ley&tipo=reglamento",
+    "area=2&tipo=programa",
+    "institucion=inm",
+    "lugar=MX&orden=-fecha",
+    "desde=2010&hasta=2015",
+    "q=trabajadores agricolas",
+    "q=proteccion&grupo=ninas-ninos-y-adolescentes&orden=nombre",
+    "estado=vigente&orden=-nombre",
+    "q=migrantes&area=1&area=3&orden=fecha",
+    "q=palabrainexistente",
+]
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def csv_rows(response):
+    text = body(response).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def shown(client, url, section=r'<ol class="results">(.*?)</ol>', link=r'<h3><a href="([^"]+)"'):
+    """The permalinks a list page shows, over all its pages, and the count it states."""
+    found, number = [], 1
+    while True:
+        separator = "&" if "?" in url else "?"
+        response = client.get(f"{url}{separator}pagina={number}")
+        assert response.status_code == 200
+        html = response.content.decode()
+        for part in re.findall(section, html, re.S):
+            found += re.findall(link, part)
+        if not re.search(r'<nav class="pagination".*?rel="next"', html, re.S):
+            return found, html
+        number += 1
+
+
+def absolute(paths):
+    return [f"http://testserver{path}" for path in paths]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_catalogue_downloads_hold_what_the_page_shows(client, query):
+    url = f"{CATALOGUE}?{query}" if query else CATALOGUE
+    links, html = shown(client, url)
+    count = int(re.search(r'<h2 id="resultados">(\d+) instrumento', html).group(1))
+    assert len(links) == count
+    separator = "&" if query else "?"
+    rows = csv_rows(client.get(f"{url}{separator}formato=csv"))
+    assert [row["url"] for row in rows] == absolute(links)
+    data = client.get(f"{url}{separator}formato=json").json()
+    assert data["total"] == count
+    assert [row["url"] for row in data["resultados"]] == absolute(links)
+
+
+def test_the_page_links_its_downloads(client):
+    html = client.get(f"{CATALOGUE}?grupo=mujeres&pagina=1").content.decode()
+    assert 'href="?grupo=mujeres&amp;formato=csv"' in html
+    assert 'href="?grupo=mujeres&amp;formato=json"' in html
+    assert "Descargar:" in html
+
+
+def test_csv_is_excel_friendly_and_named(client):
+    response = client.get(f"{CATALOGUE}?formato=csv")
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="instrumentos.csv"'
+    rows = csv_rows(response)
+    published = Instrument.objects.published()
+    assert len(rows) == published.count()
+    law = next(row for row in rows if row["slug"] == "ley-de-migracion")
+    record = published.get(slug="ley-de-migracion")
+    assert law["nombre"] == record.name
+    assert law["tipo"] == "ley"
+    assert law["cita_fuente"] == record.source_quote  # quotes and newlines survive
+    assert law["fecha_inicio"].startswith(str(record.start_date.year))
+
+
+def test_rows_hold_only_stated_facts(client):
+    rows = {row["slug"]: row for row in csv_rows(client.get(f"{CATALOGUE}?formato=csv"))}
+    for record in Instrument.objects.published():
+        row = rows[record.slug]
+        assert (row["estado_declarado"] == "") == (record.stated_status == "")
+        assert (row["fecha_termino"] == "") == (record.end_date is None)
+        assert row["siglas"] == record.acronym
+
+
+def test_year_precision_is_not_made_a_day(client, django_user_model):
+    record = Instrument.objects.published().filter(start_precision="year").first()
+    assert record is not None
+    data = client.get(f"{CATALOGUE}?formato=json").json()
+    row = next(row for row in data["resultados"] if row["slug"] == record.slug)
+    assert row["fecha_inicio"] == str(record.start_date.year)
+
+
+def test_drafts_are_never_downloaded(client):
+    draft = Instrument.objects.published().first()
+    draft.publication_status = PublicationStatus.DRAFT
+    draft.save()
+    slugs = {row["slug"] for row in csv_rows(client.get(f"{CATALOGUE}?formato=csv"))}
+    assert draft.slug not in slugs
+    assert slugs
+
+
+def test_json_pages_are_bounded(client, monkeypatch):
+    monkeypatch.setattr(export, "JSON_PAGE_SIZE", 10)
+    first = client.get(f"{CATALOGUE}?formato=json").json()
+    assert first["por_pagina"] == 10
+    assert len(first["resultados"]) == 10
+    assert first["anterior"] is None
+    assert "pagina=2" in first["siguiente"]
+    collected = list(first["resultados"])
+    following = first["siguiente"]
+    while following:
+        page = client.get(following.replace("http://testserver", "")).json()
+        collected += page["resultados"]
+        following = page["siguiente"]
+    assert len(collected) == first["total"] == Instrument.objects.published().count()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "formato=xml",
+        "formato=CSV",
+        "formato=%FF%FE",
+        "formato=json&pagina=99999",
+        "formato=json&pagina=abc",
+        "formato=json&pagina=0",
+        "formato=csv&tipo=inventado",
+        "formato=json&grupo=no-existe",
+        "formato=csv&desde=nunca",
+    ],
+)
+def test_bad_downloads_are_refused_clearly(client, query):
+    response = client.get(f"{CATALOGUE}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content
+
+
+def test_too_many_values_are_refused_in_downloads_too(client):
+    query = "&".join(f"grupo=g{n}" for n in range(60))
+    assert client.get(f"{CATALOGUE}?{query}&formato=csv").status_code == 400
+
+
+def test_the_page_cache_keys_on_the_format(client, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    page = client.get(f"{CATALOGUE}?grupo=mujeres")
+    data = client.get(f"{CATALOGUE}?grupo=mujeres&formato=json")
+    again = client.get(f"{CATALOGUE}?grupo=mujeres&formato=json")
+    spreadsheet = client.get(f"{CATALOGUE}?grupo=mujeres&formato=csv")
+    assert page["Content-Type"].startswith("text/html")
+    assert data["Content-Type"] == again["Content-Type"] == "application/json"
+    assert data.content == again.content
+    assert body(spreadsheet).startswith("\ufeff".encode())
+    assert page["ETag"] != data["ETag"] != spreadsheet["ETag"]
+
+
+def test_group_page_downloads(client):
+    slug = "ninas-ninos-y-adolescentes"
+    links, html = shown(client, f"/grupos/{slug}/")
+    response = client.get(f"/grupos/{slug}/?formato=csv")
+    assert response["Content-Disposition"] == f'attachment; filename="grupo-{slug}.csv"'
+    assert [row["url"] for row in csv_rows(response)] == absolute(links)
+    data = client.get(f"/grupos/{slug}/?formato=json&tipo=protocolo").json()
+    links, _html = shown(client, f"/grupos/{slug}/?tipo=protocolo")
+    assert [row["url"] for row in data["resultados"]] == absolute(links)
+    assert "formato=csv" in html
+
+
+def test_timeline_downloads(client):
+    for query in ("", "area=2", "grupo=mujeres"):
+        url = f"/cronologia/?{query}"
+        links, html = shown(
+            client, url, r'<ol class="timeline-rows">(.*?)</ol>', r'href="(/instrumentos/[^"]+)"'
+        )
+        rows = csv_rows(client.get(f"{url}&formato=csv"))
+        assert [row["url"] for row in rows] == absolute(links)
+        assert all(row["fecha_inicio"] for row in rows)
+        assert "formato=json" in html
+
+
+def test_area_downloads(client):
+    area = ThematicArea.objects.get(number=2)
+    url = area.get_absolute_url()
+    links, html = shown(
+        client,
+        url,
+        r'<section aria-labelledby="practicas">(.*?)</section>',
+        r'<h3 lang="es-MX"><a href="([^"]+)"',
+    )
+    rows = csv_rows(client.get(f"{url}?formato=csv"))
+    assert [row["url"] for row in rows] == absolute(links)
+    assert len(rows) == Practice.objects.published().filter(area=area).count()
+    data = client.get(f"{url}?formato=json").json()
+    assert data["total"] == len(rows)
+    for row in data["resultados"]:
+        assert isinstance(row["instrumentos"], list)
+    assert "formato=csv" in html
+
+
+def test_institution_list_downloads(client):
+    links, html = shown(
+        client, "/instituciones/", r'<ul class="institutions">(.*?)</ul>', r'href="([^"]+)"'
+    )
+    rows = csv_rows(client.get("/instituciones/?formato=csv"))
+    assert [row["url"] for row in rows] == absolute(links)
+    assert len(rows) == Institution.objects.count()
+    counts = re.findall(r'<span class="count">(\d+) instrumento', html)
+    assert [row["instrumentos_publicados"] for row in rows][: len(counts)] == counts
+    assert client.get("/instituciones/?formato=json").json()["total"] == len(rows)
+
+
+def test_csv_downloads_stream_in_few_queries(client, django_assert_max_num_queries):
+    # Rows are read a chunk at a time, each chunk with its links in a few queries (the
+    # index, built once per revision, is built by the page first).
+    client.get(CATALOGUE)
+    with django_assert_max_num_queries(8):
+        assert len(csv_rows(client.get(f"{CATALOGUE}?formato=csv"))) > 40
