@@ -23,6 +23,8 @@ from core.records import DatePrecision
 
 PARAMETER = "formato"
 FORMATS = ("csv", "json")
+# A catalogue query (the catalogue, a group's page) is also a feed (catalogue/feeds.py).
+QUERY_FORMATS = (*FORMATS, "atom")
 JSON_PAGE_SIZE = 1000
 CHUNK = 500
 SEPARATOR = "; "
@@ -45,15 +47,15 @@ def refusing(view):
     return answer
 
 
-def requested(request):
-    """The format asked for ("csv" or "json"), or None for the page itself."""
+def requested(request, formats=FORMATS):
+    """The format asked for (one of `formats`), or None for the page itself."""
     value = request.GET.get(PARAMETER)
     if value is None:
         return None
-    if value not in FORMATS:
+    if value not in formats:
         raise Refused(
             _("Formato desconocido: «%(value)s». Los formatos disponibles son: %(formats)s.")
-            % {"value": value[:40], "formats": ", ".join(FORMATS)}
+            % {"value": value[:40], "formats": ", ".join(formats)}
         )
     return value
 

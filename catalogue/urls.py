@@ -3,6 +3,7 @@ from django.urls import path
 from core.caching import public_page
 
 from . import export, views
+from .feeds import knowledge_base_feed
 from .filters import PARAMETERS
 
 app_name = "catalogue"
@@ -12,6 +13,7 @@ catalogue_page = public_page(params=(*PARAMETERS, export.PARAMETER))
 paginated = public_page(params=("pagina", export.PARAMETER))
 
 urlpatterns = [
+    path("novedades.atom", public_page(knowledge_base_feed), name="feed"),
     path("", public_page(views.home), name="home"),
     path("areas/<slug:slug>/", paginated(views.ThematicAreaDetailView.as_view()), name="area"),
     path("instrumentos/", catalogue_page(views.catalogue), name="catalogue"),

@@ -21,6 +21,7 @@ from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 
 from . import export, tables
 from . import facets as facet_counts
+from .feeds import catalogue_feed
 from .filters import InstrumentFilter, TooMuch
 from .search import Results
 from .timeline import Timeline
@@ -138,11 +139,17 @@ def search_hits(query):
 
 
 def download_instruments(request, format, name, scope=None, by_date=False):
-    """The instruments a catalogue page lists, all of its pages, as `format`."""
+    """The instruments a catalogue page lists, all of its pages, as `format`; or the
+    feed of those that changed last."""
     filterset = InstrumentFilter(request.GET, scope=scope)
     filterset.check_bounds()
     export.check_filters(filterset)
     search, queryset = filterset.search, tables.instrument_queryset()
+    if format == "atom":
+        page = request.GET.copy()
+        del page[export.PARAMETER]
+        address = f"{request.path}?{page.urlencode()}" if page else request.path
+        return catalogue_feed(request, search=search, page=address)
     if by_date:
         results = Results(search.index, search.index.by_date(search.positions), queryset)
     else:
@@ -155,7 +162,7 @@ def download_instruments(request, format, name, scope=None, by_date=False):
 def catalogue(request):
     """The catalogue of instruments; a search adds, above the results, the practices,
     areas, institutions and target groups it matches."""
-    if format := export.requested(request):
+    if format := export.requested(request, export.QUERY_FORMATS):
         return download_instruments(request, format, "instrumentos")
     context = catalogue_context(request)
     if context["search"]:
@@ -229,7 +236,7 @@ def target_group_list(request):
 def target_group_detail(request, slug):
     group = get_object_or_404(TargetGroup.objects.select_related("parent"), slug=slug)
     scope = lambda index: index.facets["grupo"].bitmaps.get(group.pk, BitMap())  # noqa: E731
-    if format := export.requested(request):
+    if format := export.requested(request, export.QUERY_FORMATS):
         return download_instruments(request, format, f"grupo-{group.slug}", scope=scope)
     context = catalogue_context(request, scope=scope)
     context["group"] = group

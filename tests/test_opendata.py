@@ -4,10 +4,11 @@ Atom feeds; the sitemap, robots.txt and each record's metadata; permalinks that 
 import csv
 import io
 import re
+from xml.etree import ElementTree
 
 import pytest
 
-from catalogue import export
+from catalogue import export, feeds
 from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument
@@ -242,3 +243,79 @@ def test_csv_downloads_stream_in_few_queries(client, django_assert_max_num_queri
     client.get(CATALOGUE)
     with django_assert_max_num_queries(8):
         assert len(csv_rows(client.get(f"{CATALOGUE}?formato=csv"))) > 40
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_entries(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == f"{ATOM}feed"
+    return [
+        (entry.find(f"{ATOM}link").get("href"), entry.find(f"{ATOM}updated").text)
+        for entry in root.findall(f"{ATOM}entry")
+    ]
+
+
+def test_the_knowledge_base_feed_lists_published_records_newest_first(client):
+    entries = feed_entries(client.get("/novedades.atom"))
+    assert len(entries) == feeds.FEED_SIZE
+    assert [updated for _link, updated in entries] == sorted(
+        (updated for _link, updated in entries), reverse=True
+    )
+    public = {
+        f"http://testserver{record.get_absolute_url()}"
+        for model in (Instrument, Practice)
+        for record in model.objects.published()
+    }
+    assert {link for link, _updated in entries} <= public
+
+
+def test_the_feed_changes_when_a_record_is_published(client):
+    draft = Instrument.objects.published().get(slug="ley-de-migracion")
+    draft.publication_status = PublicationStatus.DRAFT
+    draft.save()
+    link = f"http://testserver{draft.get_absolute_url()}"
+    for url in ("/novedades.atom", f"{CATALOGUE}?tipo=ley&formato=atom"):
+        assert link not in dict(feed_entries(client.get(url)))
+    draft.publication_status = PublicationStatus.PUBLISHED
+    draft.save()
+    for url in ("/novedades.atom", f"{CATALOGUE}?tipo=ley&formato=atom"):
+        entries = feed_entries(client.get(url))
+        assert entries[0][0] == link  # the change is the newest entry
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_catalogue_query_feed_holds_its_results(client, query):
+    url = f"{CATALOGUE}?{query}" if query else CATALOGUE
+    separator = "&" if query else "?"
+    rows = csv_rows(client.get(f"{url}{separator}formato=csv"))
+    entries = feed_entries(client.get(f"{url}{separator}formato=atom"))
+    assert len(entries) == min(len(rows), feeds.FEED_SIZE)
+    assert {link for link, _updated in entries} <= {row["url"] for row in rows}
+    newest = sorted(rows, key=lambda row: row["actualizado"], reverse=True)
+    assert {row["actualizado"] for row in newest[: len(entries)]} == {
+        atom_time(updated) for _link, updated in entries
+    } or not entries
+
+
+def atom_time(value):
+    """Atom's "+00:00" written as the rows write UTC: "Z"."""
+    return value.replace("+00:00", "Z")
+
+
+def test_pages_announce_their_feeds(client):
+    html = client.get(f"{CATALOGUE}?grupo=mujeres").content.decode()
+    assert 'type="application/atom+xml"' in html
+    assert 'href="?grupo=mujeres&amp;formato=atom"' in html
+    assert 'href="/novedades.atom"' in html
+    assert 'href="/novedades.atom"' in client.get("/").content.decode()
+    group = client.get("/grupos/mujeres/?formato=atom")
+    assert feed_entries(group)
+
+
+def test_feeds_only_for_catalogue_queries(client):
+    assert client.get("/cronologia/?formato=atom").status_code == 400
+    assert client.get("/instituciones/?formato=atom").status_code == 400
