@@ -19,8 +19,6 @@ from django.core.paginator import InvalidPage, Paginator
 from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
-from core.records import DatePrecision
-
 PARAMETER = "formato"
 FORMATS = ("csv", "json")
 # A catalogue query (the catalogue, a group's page) is also a feed (catalogue/feeds.py).
@@ -149,17 +147,6 @@ def page_link(request):
 
 def permalink(record, request):
     return request.build_absolute_uri(record.get_absolute_url())
-
-
-def stated_date(value, precision):
-    """A date as precise as the source gives it: "2016", "2016-06" or "2016-06-14"."""
-    if value is None:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{value.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()
 
 
 def timestamp(value):

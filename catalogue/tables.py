@@ -6,9 +6,10 @@ from django.db.models import Prefetch
 
 from core.records import PublicationStatus
 from practices.models import Practice
+from programs.linked_data import stated_date
 from programs.models import Instrument, Participation, Status
 
-from .export import Table, permalink, stated_date, timestamp
+from .export import Table, permalink, timestamp
 
 
 def names(records):

@@ -1,3 +1,4 @@
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path
 
 from core.caching import public_page
@@ -5,6 +6,7 @@ from core.caching import public_page
 from . import export, views
 from .feeds import knowledge_base_feed
 from .filters import PARAMETERS
+from .sitemaps import SITEMAPS
 
 app_name = "catalogue"
 # A list page's address with `formato` is its download (catalogue/export.py): the page
@@ -14,6 +16,19 @@ paginated = public_page(params=("pagina", export.PARAMETER))
 
 urlpatterns = [
     path("novedades.atom", public_page(knowledge_base_feed), name="feed"),
+    path("robots.txt", public_page(views.robots), name="robots"),
+    path(
+        "sitemap.xml",
+        public_page(sitemaps.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "catalogue:sitemap"},
+        name="sitemap_index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        public_page(sitemaps.sitemap, params=("p",)),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("", public_page(views.home), name="home"),
     path("areas/<slug:slug>/", paginated(views.ThematicAreaDetailView.as_view()), name="area"),
     path("instrumentos/", catalogue_page(views.catalogue), name="catalogue"),

@@ -8,7 +8,9 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView
 from pyroaring import BitMap
@@ -168,6 +170,13 @@ def catalogue(request):
     if context["search"]:
         context["hits"] = search_hits(context["search"])
     return render(request, "catalogue/catalogue.html", context)
+
+
+def robots(request):
+    """Every public page may be indexed; the sitemap lists them."""
+    sitemap = request.build_absolute_uri(reverse("catalogue:sitemap_index"))
+    lines = ["User-agent: *", "Allow: /", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 def home(request):

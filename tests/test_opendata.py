@@ -3,6 +3,7 @@ Atom feeds; the sitemap, robots.txt and each record's metadata; permalinks that 
 
 import csv
 import io
+import json
 import re
 from xml.etree import ElementTree
 
@@ -11,7 +12,8 @@ import pytest
 from catalogue import export, feeds
 from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
-from programs.models import Institution, Instrument
+from programs import linked_data as linked
+from programs.models import Institution, Instrument, TargetGroup
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 
@@ -319,3 +321,116 @@ def test_pages_announce_their_feeds(client):
 def test_feeds_only_for_catalogue_queries(client):
     assert client.get("/cronologia/?formato=atom").status_code == 400
     assert client.get("/instituciones/?formato=atom").status_code == 400
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_locations(client):
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    locations = []
+    for section in ElementTree.fromstring(index.content).iter(f"{SITEMAP}loc"):
+        response = client.get(section.text.replace("http://testserver", ""))
+        assert response.status_code == 200
+        tree = ElementTree.fromstring(response.content)
+        locations += [loc.text for loc in tree.iter(f"{SITEMAP}loc")]
+    return locations
+
+
+def test_the_sitemap_lists_every_public_record_and_nothing_else(client):
+    hidden = Instrument.objects.published().get(slug="ley-de-migracion")
+    hidden.publication_status = PublicationStatus.DRAFT
+    hidden.save()
+    draft_practice = Practice.objects.published().first()
+    draft_practice.publication_status = PublicationStatus.DRAFT
+    draft_practice.save()
+    locations = sitemap_locations(client)
+    assert len(locations) == len(set(locations))
+    public = [
+        *Instrument.objects.published(),
+        *Practice.objects.published(),
+        *ThematicArea.objects.all(),
+        *Institution.objects.all(),
+        *TargetGroup.objects.all(),
+    ]
+    records = {f"http://testserver{record.get_absolute_url()}" for record in public}
+    assert records <= set(locations)
+    assert f"http://testserver{hidden.get_absolute_url()}" not in locations
+    assert f"http://testserver{draft_practice.get_absolute_url()}" not in locations
+    assert "http://testserver/instrumentos/" in locations
+    for location in locations:  # every address it gives answers
+        assert client.get(location.replace("http://testserver", "")).status_code == 200
+
+
+def test_robots_txt_points_at_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def head_of(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    return html, html[: html.index("</head>")]
+
+
+def linked_data(html):
+    found = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(found) == 1
+    return json.loads(found[0])
+
+
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("ley-de-migracion", "Legislation"),
+        ("grupos-beta-de-proteccion-a-migrantes", None),
+    ],
+)
+def test_instrument_pages_carry_metadata(client, slug, expected):
+    record = Instrument.objects.get(slug=slug)
+    html, head = head_of(client, record.get_absolute_url())
+    url = f"http://testserver{record.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{url}">' in head
+    assert f'<meta property="og:url" content="{url}">' in head
+    assert '<meta property="og:title"' in head
+    assert '<meta name="description"' in head
+    data = linked_data(head)
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == (expected or linked.schema_type(record))
+    assert data["@type"] in ("Legislation", "GovernmentService", "CreativeWork")
+    assert data["name"] == record.name
+    assert data["url"] == url
+
+
+def test_every_kind_gets_a_schema_type(client):
+    types = {linked.schema_type(record) for record in Instrument.objects.published()}
+    assert types == {"Legislation", "GovernmentService", "CreativeWork"}
+
+
+def test_practice_group_and_institution_pages_carry_metadata(client):
+    practice = Practice.objects.published().first()
+    _html, head = head_of(client, practice.get_absolute_url())
+    data = linked_data(head)
+    assert data["@type"] == "CreativeWork"
+    assert data["isPartOf"]["url"] == f"http://testserver{practice.area.get_absolute_url()}"
+    group = TargetGroup.objects.get(slug="mujeres")
+    _html, head = head_of(client, group.get_absolute_url())
+    assert linked_data(head)["@type"] == "DefinedTerm"
+    assert f'<link rel="canonical" href="http://testserver{group.get_absolute_url()}">' in head
+    institution = Institution.objects.get(slug="inm")
+    _html, head = head_of(client, institution.get_absolute_url())
+    assert linked_data(head)["name"] == institution.name
+
+
+def test_json_ld_cannot_be_closed_by_a_record(client):
+    record = Instrument.objects.published().get(slug="ley-de-migracion")
+    record.summary = 'Texto </script><script>alert("x")</script> & <!-- más'
+    record.save()
+    html, head = head_of(client, record.get_absolute_url())
+    assert "<script>alert" not in html
+    data = linked_data(head)
+    assert data["description"] == record.summary
