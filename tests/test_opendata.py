@@ -434,3 +434,57 @@ def test_json_ld_cannot_be_closed_by_a_record(client):
     assert "<script>alert" not in html
     data = linked_data(head)
     assert data["description"] == record.summary
+
+
+def rename(record, slug):
+    record.slug = slug
+    record.save()
+    return record
+
+
+def test_a_renamed_record_keeps_its_old_address_as_a_permanent_redirect(client):
+    record = Instrument.objects.published().get(slug="ley-de-migracion")
+    old = record.get_absolute_url()
+    rename(record, "ley-de-migracion-2011")
+    response = client.get(f"{old}?formato=x")
+    assert response.status_code == 301
+    assert response["Location"] == "/instrumentos/ley-de-migracion-2011/?formato=x"
+    assert client.get(response["Location"].split("?")[0]).status_code == 200
+    rename(record, "ley-migratoria")  # a second rename: both old addresses lead here
+    for address in (old, "/instrumentos/ley-de-migracion-2011/"):
+        response = client.get(address)
+        assert response.status_code == 301
+        assert response["Location"] == "/instrumentos/ley-migratoria/"
+
+
+def test_every_kind_of_record_keeps_its_old_address(client):
+    for record in (
+        Practice.objects.published().first(),
+        ThematicArea.objects.get(number=3),
+        Institution.objects.get(slug="inm"),
+        TargetGroup.objects.get(slug="mujeres"),
+    ):
+        old = record.get_absolute_url()
+        rename(record, f"{record.slug}-nuevo")
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == record.get_absolute_url()
+        assert client.get(record.get_absolute_url()).status_code == 200
+
+
+def test_an_old_slug_taken_back_is_the_records_own_again(client):
+    record = Instrument.objects.published().get(slug="ley-de-migracion")
+    rename(record, "ley-nueva")
+    rename(record, "ley-de-migracion")
+    assert client.get("/instrumentos/ley-de-migracion/").status_code == 200
+    response = client.get("/instrumentos/ley-nueva/")
+    assert response.status_code == 301
+    assert response["Location"] == "/instrumentos/ley-de-migracion/"
+
+
+def test_an_old_slug_redirects_only_its_own_kind_of_record(client):
+    rename(Institution.objects.get(slug="inm"), "instituto-nacional-de-migracion")
+    assert client.get("/instrumentos/inm/").status_code == 404
+    assert client.get("/grupos/inm/").status_code == 404
+    assert client.get("/instituciones/inm/").status_code == 301
+    assert client.get("/instrumentos/no-existe/").status_code == 404
