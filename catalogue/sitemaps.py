@@ -3,6 +3,7 @@ institutions and target groups, which are always public) and the list pages. Spl
 sections, each paged by Django at 50,000 addresses, under the index at /sitemap.xml."""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.urls import reverse
 
 from practices.models import Practice, ThematicArea
@@ -18,6 +19,10 @@ class RecordSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.updated_at
+
+    def get_latest_lastmod(self):
+        # For the index: one aggregate, rather than reading every record as Django does.
+        return self.queryset.aggregate(latest=Max("updated_at"))["latest"]
 
 
 class PageSitemap(Sitemap):

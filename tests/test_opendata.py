@@ -488,3 +488,10 @@ def test_an_old_slug_redirects_only_its_own_kind_of_record(client):
     assert client.get("/grupos/inm/").status_code == 404
     assert client.get("/instituciones/inm/").status_code == 301
     assert client.get("/instrumentos/no-existe/").status_code == 404
+
+
+def test_the_sitemap_index_costs_one_query_a_section(client, django_assert_max_num_queries):
+    client.get("/")
+    with django_assert_max_num_queries(8):
+        response = client.get("/sitemap.xml")
+    assert b"<lastmod>" in response.content
