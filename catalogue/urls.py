@@ -16,6 +16,8 @@ paginated = public_page(params=("pagina", export.PARAMETER))
 
 urlpatterns = [
     path("novedades.atom", public_page(knowledge_base_feed), name="feed"),
+    path("datos/datapackage.json", public_page(views.data_package), name="datapackage"),
+    path("datos/<slug:name>.csv", public_page(views.data_resource), name="data_resource"),
     path("robots.txt", public_page(views.robots), name="robots"),
     path(
         "sitemap.xml",

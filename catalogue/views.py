@@ -8,10 +8,11 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from pyroaring import BitMap
 
@@ -21,7 +22,7 @@ from core.search.query import parse, suggestion
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 
-from . import export, tables
+from . import datapackage, export, tables
 from . import facets as facet_counts
 from .feeds import catalogue_feed
 from .filters import InstrumentFilter, TooMuch
@@ -170,6 +171,21 @@ def catalogue(request):
     if context["search"]:
         context["hits"] = search_hits(context["search"])
     return render(request, "catalogue/catalogue.html", context)
+
+
+def data_package(request):
+    """The whole knowledge base as a Data Package: its descriptor (catalogue/datapackage.py)."""
+    descriptor = datapackage.descriptor(request, datapackage.resources({}))
+    return JsonResponse(descriptor, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+def data_resource(request, name):
+    """One CSV of the Data Package: every published record of one type."""
+    counts = catalogue_index().facets["institucion"].counts(catalogue_index().published)
+    if name not in (found := datapackage.resources(counts)):
+        raise Http404(_("Ese recurso de datos no existe."))
+    table, records = found[name]
+    return export.csv_response(request, table, records)
 
 
 def robots(request):

@@ -497,3 +497,55 @@ def test_the_sitemap_index_costs_two_queries_a_section(client, django_assert_max
     with django_assert_max_num_queries(11):
         response = client.get("/sitemap.xml")
     assert b"<lastmod>" in response.content
+
+
+def download_package(client, folder):
+    """The Data Package and its CSVs, written to `folder` as a reader would save them."""
+    response = client.get("/datos/datapackage.json")
+    assert response.status_code == 200
+    descriptor = response.json()
+    (folder / "datapackage.json").write_bytes(response.content)
+    for resource in descriptor["resources"]:
+        csv_response = client.get(f"/datos/{resource['path']}")
+        assert csv_response.status_code == 200
+        (folder / resource["path"]).write_bytes(body(csv_response))
+    return descriptor
+
+
+def test_the_data_package_holds_every_published_record(client, tmp_path):
+    descriptor = download_package(client, tmp_path)
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert [r["name"] for r in descriptor["resources"]] == [
+        "instrumentos",
+        "practicas",
+        "areas-tematicas",
+        "instituciones",
+        "grupos-de-poblacion",
+    ]
+    counts = {
+        "instrumentos": Instrument.objects.published().count(),
+        "practicas": Practice.objects.published().count(),
+        "areas_tematicas": ThematicArea.objects.count(),
+        "instituciones": Institution.objects.count(),
+        "grupos_de_poblacion": TargetGroup.objects.count(),
+    }
+    for resource in descriptor["resources"]:
+        text = (tmp_path / resource["path"]).read_text(encoding="utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == counts[resource["path"].removesuffix(".csv")]
+        assert list(rows[0]) == [field["name"] for field in resource["schema"]["fields"]]
+    # The catalogue's whole download and the package's instruments are the same records.
+    catalogue = {row["url"] for row in csv_rows(client.get(f"{CATALOGUE}?formato=csv"))}
+    text = (tmp_path / "instrumentos.csv").read_text(encoding="utf-8-sig")
+    assert {row["url"] for row in csv.DictReader(io.StringIO(text))} == catalogue
+
+
+def test_the_data_package_is_valid(client, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    download_package(client, tmp_path)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_an_unknown_data_resource_is_a_404(client):
+    assert client.get("/datos/no-existe.csv").status_code == 404
