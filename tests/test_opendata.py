@@ -549,3 +549,27 @@ def test_the_data_package_is_valid(client, tmp_path):
 
 def test_an_unknown_data_resource_is_a_404(client):
     assert client.get("/datos/no-existe.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{CATALOGUE}?q=%C0%AF%FF&formato=csv",
+        f"{CATALOGUE}?q=%00&formato=json",
+        f"{CATALOGUE}?formato=csv&formato=json",
+        f"{CATALOGUE}?formato=json&pagina=1e9",
+        f"{CATALOGUE}?formato=json&pagina=-1",
+        f"{CATALOGUE}?formato=atom&grupo=%FF",
+        "/grupos/mujeres/?formato=json&pagina=99999",
+        "/cronologia/?formato=json&desde=3000",
+        "/instituciones/?formato=json&pagina=0",
+        "/areas/no-existe/?formato=csv",
+        "/datos/..%2Fsecret.csv",
+        "/sitemap-nada.xml",
+        "/sitemap-instrumentos.xml?p=999",
+    ],
+)
+def test_odd_requests_never_fail(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 400, 404), response.status_code
+    assert body(response) is not None
