@@ -1,5 +1,6 @@
 """Open data: every list page as CSV and JSON of exactly what it shows, all its pages; the
-Atom feeds; the sitemap, robots.txt and each record's metadata; permalinks that last."""
+Atom feeds; the sitemap, robots.txt and each record's metadata; permalinks that last; the
+whole knowledge base as a Data Package, validated with `frictionless` where installed."""
 
 import csv
 import io
