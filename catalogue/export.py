@@ -6,8 +6,10 @@ catalogue/filters.py): the download is the page's own query, not a copy of it. C
 whole and streamed (UTF-8 with a BOM, so that Excel reads the accents); JSON comes
 `JSON_PAGE_SIZE` records at a time, `pagina` choosing which, with the links to the
 previous and next pages. Each row holds what the record holds, and its permalink; an
-empty field stays empty. An unknown format, or a filter the page would ignore as invalid,
-is refused with a 400: a program must not take an unfiltered list for a filtered one.
+empty field stays empty. In the CSV, a text that a spreadsheet would run as a formula
+("=…", "+…", "-…", "@…") is written after an apostrophe. An unknown format, or a filter
+the page would ignore as invalid, is refused with a 400: a program must not take an
+unfiltered list for a filtered one.
 """
 
 import csv
@@ -89,9 +91,16 @@ class Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: such a text is
+# written after an apostrophe, which spreadsheets show as text and do not display.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def cell(value):
     if isinstance(value, list | tuple):
-        return SEPARATOR.join(str(item) for item in value)
+        value = SEPARATOR.join(str(item) for item in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
     return "" if value is None else value
 
 

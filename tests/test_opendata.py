@@ -574,3 +574,15 @@ def test_odd_requests_never_fail(client, url):
     response = client.get(url)
     assert response.status_code in (200, 400, 404), response.status_code
     assert body(response) is not None
+
+
+def test_a_record_cannot_plant_a_formula_in_the_spreadsheet(client):
+    record = Instrument.objects.published().get(slug="ley-de-migracion")
+    record.summary = '=HYPERLINK("http://example.com","x")'
+    record.save()
+    rows = csv_rows(client.get(f"{CATALOGUE}?formato=csv"))
+    row = next(row for row in rows if row["slug"] == record.slug)
+    assert row["resumen"] == f"'{record.summary}"
+    data = client.get(f"{CATALOGUE}?formato=json").json()  # JSON is not a spreadsheet
+    row = next(row for row in data["resultados"] if row["slug"] == record.slug)
+    assert row["resumen"] == record.summary
