@@ -5,9 +5,10 @@ records hold, and only their published links; an empty field stays empty."""
 from django.db.models import Prefetch
 
 from core.records import PublicationStatus
+from core.search.searchable import SEARCH_COLUMNS
 from practices.models import Practice
 from programs.linked_data import stated_date
-from programs.models import Instrument, Participation, Status
+from programs.models import Instrument, Participation, Status, TargetGroup
 
 from .export import Table, permalink, timestamp
 
@@ -16,15 +17,31 @@ def names(records):
     return [str(record) for record in records]
 
 
+def search_columns(model, prefix=""):
+    names = {field.name for field in model._meta.concrete_fields}
+    return [f"{prefix}{column}" for column in SEARCH_COLUMNS if column in names]
+
+
+def without_search(queryset, *related):
+    """`queryset` without the analyzed text of its records (and of those `related`), which
+    no row shows and which is most of their size."""
+    model = queryset.model
+    deferred = search_columns(model)
+    for name in related:
+        deferred += search_columns(model._meta.get_field(name).related_model, f"{name}__")
+    return queryset.defer(*deferred)
+
+
 def instrument_queryset():
     """The instruments with every link their rows show, read in a few queries a chunk."""
-    practices = Practice.objects.published().select_related("area")
-    return Instrument.objects.select_related("parent").prefetch_related(
-        "target_groups",
+    practices = without_search(Practice.objects.published().select_related("area"), "area")
+    participations = Participation.objects.select_related("institution")
+    return without_search(Instrument.objects.select_related("parent"), "parent").prefetch_related(
+        Prefetch("target_groups", queryset=without_search(TargetGroup.objects.all())),
         "places",
-        Prefetch("participations", queryset=Participation.objects.select_related("institution")),
+        Prefetch("participations", queryset=without_search(participations, "institution")),
         Prefetch("practices", queryset=practices),
-        Prefetch("legal_basis", queryset=Instrument.objects.published()),
+        Prefetch("legal_basis", queryset=without_search(Instrument.objects.published())),
     )
 
 
