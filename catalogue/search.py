@@ -83,6 +83,21 @@ class CatalogueSearch:
     def results(self, queryset=None):
         return Results(self.index, self.ordered(), queryset)
 
+    def latest(self, count):
+        """The `count` results changed last, newest first (for a feed): the published
+        instruments read by date of change, as primary keys only, until `count` of them
+        are among the results."""
+        position_of, positions, pks = self.index.position_of, self.positions, []
+        changed = Instrument.objects.published().order_by("-updated_at", "-pk")
+        for pk in changed.values_list("pk", flat=True).iterator(chunk_size=2000):
+            position = position_of.get(pk)
+            if position is not None and position in positions:
+                pks.append(pk)
+                if len(pks) == count:
+                    break
+        found = Instrument.objects.in_bulk(pks)
+        return [found[pk] for pk in pks if pk in found]
+
 
 class Results(Sequence):
     """Instruments in a given order, as a sequence that Django's Paginator (and anything

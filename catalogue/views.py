@@ -8,7 +8,11 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 from pyroaring import BitMap
 
@@ -18,7 +22,9 @@ from core.search.query import parse, suggestion
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 
+from . import datapackage, export, tables
 from . import facets as facet_counts
+from .feeds import catalogue_feed
 from .filters import InstrumentFilter, TooMuch
 from .search import Results
 from .timeline import Timeline
@@ -138,14 +144,58 @@ def search_hits(query):
     return hits
 
 
+def download_instruments(request, format, name, scope=None, by_date=False):
+    """The instruments a catalogue page lists, all of its pages, as `format`; or the
+    feed of those that changed last."""
+    filterset = InstrumentFilter(request.GET, scope=scope)
+    filterset.check_bounds()
+    export.check_filters(filterset)
+    search, queryset = filterset.search, tables.instrument_queryset()
+    if format == "atom":
+        page = request.GET.copy()
+        del page[export.PARAMETER]
+        address = f"{request.path}?{page.urlencode()}" if page else request.path
+        return catalogue_feed(request, search=search, page=address)
+    if by_date:
+        results = Results(search.index, search.index.by_date(search.positions), queryset)
+    else:
+        results = search.results(queryset)
+    return export.download(request, tables.instruments_table(name), results, format)
+
+
 @bounded
+@export.refusing
 def catalogue(request):
     """The catalogue of instruments; a search adds, above the results, the practices,
     areas, institutions and target groups it matches."""
+    if format := export.requested(request, export.QUERY_FORMATS):
+        return download_instruments(request, format, "instrumentos")
     context = catalogue_context(request)
     if context["search"]:
         context["hits"] = search_hits(context["search"])
     return render(request, "catalogue/catalogue.html", context)
+
+
+def data_package(request):
+    """The whole knowledge base as a Data Package: its descriptor (catalogue/datapackage.py)."""
+    descriptor = datapackage.descriptor(request, datapackage.resources({}))
+    return JsonResponse(descriptor, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+def data_resource(request, name):
+    """One CSV of the Data Package: every published record of one type."""
+    counts = catalogue_index().facets["institucion"].counts(catalogue_index().published)
+    if name not in (found := datapackage.resources(counts)):
+        raise Http404(_("Ese recurso de datos no existe."))
+    table, records = found[name]
+    return export.csv_response(request, table, records)
+
+
+def robots(request):
+    """Every public page may be indexed; the sitemap lists them."""
+    sitemap = request.build_absolute_uri(reverse("catalogue:sitemap_index"))
+    lines = ["User-agent: *", "Allow: /", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
 def areas_with_counts(areas):
@@ -181,6 +231,15 @@ class ThematicAreaDetailView(DetailView):
     model = ThematicArea
     template_name = "catalogue/area.html"
 
+    @method_decorator(export.refusing)
+    def get(self, request, *args, **kwargs):
+        if format := export.requested(request):
+            area = get_object_or_404(ThematicArea, slug=kwargs["slug"])
+            practices = area.practices.published().select_related("area").with_instruments()
+            table = tables.practices_table(f"area-{area.number}")
+            return export.download(request, table, practices, format)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         area, index = self.object, catalogue_index()
         within = index.published & index.facets["area"].bitmaps.get(area.pk, index.all)
@@ -215,26 +274,37 @@ def target_group_list(request):
 
 
 @bounded
+@export.refusing
 def target_group_detail(request, slug):
     group = get_object_or_404(TargetGroup.objects.select_related("parent"), slug=slug)
-    context = catalogue_context(
-        request, scope=lambda index: index.facets["grupo"].bitmaps.get(group.pk, BitMap())
-    )
+    scope = lambda index: index.facets["grupo"].bitmaps.get(group.pk, BitMap())  # noqa: E731
+    if format := export.requested(request, export.QUERY_FORMATS):
+        return download_instruments(request, format, f"grupo-{group.slug}", scope=scope)
+    context = catalogue_context(request, scope=scope)
     context["group"] = group
     context["subgroups"] = group.children.all()
     return render(request, "catalogue/targetgroup_detail.html", context)
 
 
+@export.refusing
 def institution_list(request):
     institutions = Institution.objects.select_related("country").order_by("kind", "name")
+    if format := export.requested(request):
+        counts = catalogue_index().facets["institucion"].counts(catalogue_index().published)
+        table = tables.institutions_table(counts)
+        return export.download(request, table, institutions, format)
     page = paginate(request, institutions, per_page=INSTITUTION_PAGE_SIZE)
     with_counts(page.object_list, "institucion")
     return render(request, "catalogue/institution_list.html", {"page": page})
 
 
 @bounded
+@export.refusing
 def timeline(request):
     """The dated instruments, a page at a time, on one axis for every page."""
+    if format := export.requested(request):
+        dated = lambda index: index.dated  # noqa: E731
+        return download_instruments(request, format, "cronologia", scope=dated, by_date=True)
     filterset = InstrumentFilter(request.GET, scope=lambda index: index.dated)
     filterset.check_bounds()
     search = filterset.search

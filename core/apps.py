@@ -11,5 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from .caching import watch_for_changes
         from .knowledge_base import content_models
+        from .permalinks import keep_old_slugs
 
         watch_for_changes(content_models())
+        keep_old_slugs(content_models())

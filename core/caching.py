@@ -131,7 +131,8 @@ def cached_render(key, build):
         response = build()
         # A page made from the index of before a change, while the new one is built, is
         # not kept: it would outlive the change.
-        keep = response.status_code == 200 and not served_stale.get()
+        # A streamed response (a CSV download) is read once, as it is sent: never kept.
+        keep = response.status_code == 200 and not response.streaming and not served_stale.get()
         if keep and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
             cache.set(key, response, timeout)
         return response

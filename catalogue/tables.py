@@ -1,0 +1,132 @@
+"""The columns of each list's downloads (catalogue/export.py): instruments (the catalogue,
+a group's page, the timeline), practices (an area's page) and institutions. Only what the
+records hold, and only their published links; an empty field stays empty."""
+
+from django.db.models import Prefetch
+
+from core.records import PublicationStatus
+from core.search.searchable import SEARCH_COLUMNS
+from practices.models import Practice
+from programs.linked_data import stated_date
+from programs.models import Instrument, Participation, Status, TargetGroup
+
+from .export import Table, permalink, timestamp
+
+
+def names(records):
+    return [str(record) for record in records]
+
+
+def search_columns(model, prefix=""):
+    names = {field.name for field in model._meta.concrete_fields}
+    return [f"{prefix}{column}" for column in SEARCH_COLUMNS if column in names]
+
+
+def without_search(queryset, *related):
+    """`queryset` without the analyzed text of its records (and of those `related`), which
+    no row shows and which is most of their size."""
+    model = queryset.model
+    deferred = search_columns(model)
+    for name in related:
+        deferred += search_columns(model._meta.get_field(name).related_model, f"{name}__")
+    return queryset.defer(*deferred)
+
+
+def instrument_queryset():
+    """The instruments with every link their rows show, read in a few queries a chunk."""
+    practices = without_search(Practice.objects.published().select_related("area"), "area")
+    participations = Participation.objects.select_related("institution")
+    return without_search(Instrument.objects.select_related("parent"), "parent").prefetch_related(
+        Prefetch("target_groups", queryset=without_search(TargetGroup.objects.all())),
+        "places",
+        Prefetch("participations", queryset=without_search(participations, "institution")),
+        Prefetch("practices", queryset=practices),
+        Prefetch("legal_basis", queryset=without_search(Instrument.objects.published())),
+    )
+
+
+def areas(instrument):
+    found = {practice.area for practice in instrument.practices.all()}
+    return [f"{area.number}. {area.title}" for area in sorted(found, key=lambda a: a.number)]
+
+
+def participants(instrument):
+    return [
+        f"{participation.institution} ({participation.get_role_display()})"
+        for participation in instrument.participations.all()
+    ]
+
+
+def stated_status(instrument):
+    return str(Status(instrument.stated_status).label) if instrument.stated_status else ""
+
+
+def parent(instrument):
+    found = instrument.parent
+    return str(found) if found and found.publication_status == PublicationStatus.PUBLISHED else ""
+
+
+INSTRUMENTS = [
+    ("url", permalink),
+    ("slug", lambda r, _request: r.slug),
+    ("nombre", lambda r, _request: r.name),
+    ("siglas", lambda r, _request: r.acronym),
+    ("tipo", lambda r, _request: str(r.get_kind_display())),
+    ("areas_tematicas", lambda r, _request: areas(r)),
+    ("practicas", lambda r, _request: names(r.practices.all())),
+    ("instituciones", lambda r, _request: participants(r)),
+    ("grupos_de_poblacion", lambda r, _request: names(r.target_groups.all())),
+    ("lugares", lambda r, _request: names(r.places.all())),
+    ("fecha_inicio", lambda r, _request: stated_date(r.start_date, r.start_precision)),
+    ("fecha_termino", lambda r, _request: stated_date(r.end_date, r.end_precision)),
+    (
+        "estado_declarado",
+        lambda r, _request: str(Status(r.stated_status).label) if r.stated_status else "",
+    ),
+    ("forma_parte_de", lambda r, _request: parent(r)),
+    ("fundamento_legal", lambda r, _request: names(r.legal_basis.all())),
+    ("resumen", lambda r, _request: r.summary),
+    ("cita_fuente", lambda r, _request: r.source_quote),
+    ("citacion", lambda r, _request: r.citation),
+    ("actualizado", lambda r, _request: timestamp(r.updated_at)),
+]
+
+PRACTICES = [
+    ("url", permalink),
+    ("slug", lambda r, _request: r.slug),
+    ("area_tematica", lambda r, _request: f"{r.area.number}. {r.area.title}"),
+    ("orden", lambda r, _request: r.position),
+    ("titulo", lambda r, _request: r.title),
+    ("resumen", lambda r, _request: r.summary),
+    ("instrumentos", lambda r, _request: names(r.instruments.all())),
+    ("instrumentos_url", lambda r, request: [permalink(i, request) for i in r.instruments.all()]),
+    ("cita_fuente", lambda r, _request: r.source_quote),
+    ("actualizado", lambda r, _request: timestamp(r.updated_at)),
+]
+
+
+def instruments_table(name):
+    return Table(name, INSTRUMENTS)
+
+
+def practices_table(name):
+    return Table(name, PRACTICES)
+
+
+def institutions_table(counts):
+    """Institutions, each with how many published instruments it takes part in
+    (`counts`: {pk: count}, as the list page shows them)."""
+    return Table(
+        "instituciones",
+        [
+            ("url", permalink),
+            ("slug", lambda r, _request: r.slug),
+            ("nombre", lambda r, _request: r.name),
+            ("siglas", lambda r, _request: r.acronym),
+            ("tipo", lambda r, _request: str(r.get_kind_display())),
+            ("pais", lambda r, _request: str(r.country) if r.country else ""),
+            ("instrumentos_publicados", lambda r, _request: counts.get(r.pk, 0)),
+            ("cita_fuente", lambda r, _request: r.source_quote),
+            ("actualizado", lambda r, _request: timestamp(r.updated_at)),
+        ],
+    )
