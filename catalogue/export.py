@@ -3,11 +3,12 @@
 A list page answers `?formato=csv` or `?formato=json` with exactly the records it lists,
 in the same order, read through the same search and filters (catalogue/search.py and
 catalogue/filters.py): the download is the page's own query, not a copy of it. CSV comes
-whole and streamed (UTF-8 with a BOM, so that Excel reads the accents); JSON comes
-`JSON_PAGE_SIZE` records at a time, `pagina` choosing which, with the links to the
-previous and next pages. Each row holds what the record holds, and its permalink; an
-empty field stays empty. In the CSV, a text that a spreadsheet would run as a formula
-("=…", "+…", "-…", "@…") is written after an apostrophe. An unknown format, or a filter
+streamed (UTF-8 with a BOM, so that Excel reads the accents), whole up to
+`CSV_PAGE_SIZE` rows and beyond that in files of that size; JSON comes
+`JSON_PAGE_SIZE` records at a time; `pagina` chooses which, with links to the next. Each
+row holds what the record holds, and its permalink; an empty field stays empty. In the
+CSV, a text that a spreadsheet would run as a formula ("=…", "+…", "-…", "@…") is
+written after an apostrophe. An unknown format, or a filter
 the page would ignore as invalid, is refused with a 400: a program must not take an
 unfiltered list for a filtered one.
 """
@@ -26,6 +27,10 @@ FORMATS = ("csv", "json")
 # A catalogue query (the catalogue, a group's page) is also a feed (catalogue/feeds.py).
 QUERY_FORMATS = (*FORMATS, "atom")
 JSON_PAGE_SIZE = 1000
+# A list's CSV holds at most this many rows (every row of the knowledge base's lists
+# today); a longer one comes in files of this size, `pagina` choosing which, each
+# naming the next in a `Link` header, so that no download holds a worker for minutes.
+CSV_PAGE_SIZE = 5000
 CHUNK = 500
 SEPARATOR = "; "
 
@@ -82,8 +87,24 @@ class Table:
 def download(request, table, records, format):
     """`records` (a sequence: a queryset or the catalogue's Results) as `format`."""
     if format == "csv":
-        return csv_response(request, table, records)
+        return paged_csv_response(request, table, records)
     return json_response(request, table, records)
+
+
+def paged_csv_response(request, table, records):
+    page = page_of(request, Paginator(records, CSV_PAGE_SIZE))
+    response = csv_response(request, table, page.object_list)
+    response["X-Total-Count"] = page.paginator.count
+    if page.has_next():
+        response["Link"] = f'<{page_link(request)(page.next_page_number())}>; rel="next"'
+    return response
+
+
+def page_of(request, paginator):
+    try:
+        return paginator.page(request.GET.get("pagina") or 1)
+    except InvalidPage as error:
+        raise Refused(_("Esa página de resultados no existe.")) from error
 
 
 class Echo:
@@ -127,11 +148,8 @@ def csv_response(request, table, records):
 
 
 def json_response(request, table, records):
-    paginator = Paginator(records, JSON_PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("pagina") or 1)
-    except InvalidPage as error:
-        raise Refused(_("Esa página de resultados no existe.")) from error
+    page = page_of(request, Paginator(records, JSON_PAGE_SIZE))
+    paginator = page.paginator
     link = page_link(request)
     data = {
         "total": paginator.count,

@@ -248,6 +248,30 @@ def test_csv_downloads_stream_in_few_queries(client, django_assert_max_num_queri
         assert len(csv_rows(client.get(f"{CATALOGUE}?formato=csv"))) > 40
 
 
+@pytest.mark.parametrize("query", ["", "q=migrantes&orden=-fecha", "grupo=mujeres"])
+def test_a_csv_longer_than_a_file_comes_in_files_that_name_the_next(client, monkeypatch, query):
+    monkeypatch.setattr(export, "CSV_PAGE_SIZE", 7)
+    whole = [
+        row["url"] for row in client.get(f"{CATALOGUE}?{query}&formato=json").json()["resultados"]
+    ]
+    found, url = [], f"{CATALOGUE}?{query}&formato=csv"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert int(response["X-Total-Count"]) == len(whole)
+        rows = csv_rows(response)
+        assert 0 < len(rows) <= 7
+        found += [row["url"] for row in rows]
+        url = re.fullmatch(r'<http://testserver([^>]+)>; rel="next"', response.get("Link", "x"))
+        url = url and url[1]
+    assert found == whole
+
+
+def test_a_csv_file_past_the_last_is_a_400(client, monkeypatch):
+    monkeypatch.setattr(export, "CSV_PAGE_SIZE", 7)
+    assert client.get(f"{CATALOGUE}?formato=csv&pagina=99").status_code == 400
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
