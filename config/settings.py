@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "core",
     "programs",
     "practices",
+    "compact",
     "catalogue",
 ]
 
