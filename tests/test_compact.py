@@ -6,13 +6,16 @@ import re
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from compact.models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 from core.records import PublicationStatus
 from practices.models import Practice
 from programs.models import Instrument
+from tests.factories import make_instrument, make_practice
 
 SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
+PUBLISHED = PublicationStatus.PUBLISHED
 TARGETS = ["5.2", "8.7", "8.8", "10.7", "10.c", "16.2", "16.9", "17.18"]
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
@@ -102,3 +105,116 @@ def test_objective_counts_include_zero_and_only_published_records():
     instrument.publication_status = PublicationStatus.DRAFT
     instrument.save()
     assert Objective.objects.with_counts().get(number=10).instrument_count == trafficking - 1
+
+
+# Pages -------------------------------------------------------------------------------
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_the_index_lists_the_23_objectives_with_counts_zero_included(client):
+    html = page(client, reverse("compact:objective_list"))
+    for objective in Objective.objects.with_counts():
+        assert objective.get_absolute_url() in html
+        assert objective.title_es in html
+    assert "0 prácticas · 0 instrumentos" in html  # objective 11 has none
+    assert "Clasificación editorial" in html
+
+
+def test_an_objective_page_groups_its_records_by_area(client):
+    html = page(client, reverse("compact:objective", args=[10]))
+    assert Objective.objects.get(number=10).title_es in html
+    victims = Practice.objects.get(slug="proteccion-de-victimas-de-trata-de-personas")
+    protocol = Instrument.objects.get(slug="protocolo-victimas-de-trata")
+    assert victims.get_absolute_url() in html and protocol.get_absolute_url() in html
+    assert victims.area.get_absolute_url() in html
+    assert "<details" in html and "clasificación editorial" in html
+    link = ObjectiveLink.objects.get(objective__number=10, instrument=protocol)
+    assert link.rationale in html
+
+
+def test_an_objective_page_hides_drafts_and_404s_outside_the_range(client):
+    protocol = Instrument.objects.get(slug="protocolo-victimas-de-trata")
+    protocol.publication_status = PublicationStatus.DRAFT
+    protocol.save()
+    assert protocol.get_absolute_url() not in page(client, reverse("compact:objective", args=[10]))
+    assert client.get("/pacto/objetivo/24/").status_code == 404
+
+
+@pytest.mark.parametrize("slug", ["protocolo-victimas-de-trata", "sommex"])
+def test_an_instrument_page_shows_its_objectives_with_their_rationale(client, slug):
+    instrument = Instrument.objects.get(slug=slug)
+    html = page(client, instrument.get_absolute_url())
+    for link in ObjectiveLink.objects.for_record(instrument):
+        assert link.objective.get_absolute_url() in html
+        assert link.rationale in html
+    assert "clasificación editorial" in html.lower() and "<details" in html
+
+
+def test_a_practice_page_shows_its_objectives(client):
+    practice = Practice.objects.get(slug="programa-3x1-para-migrantes")
+    html = page(client, practice.get_absolute_url())
+    assert reverse("compact:objective", args=[19]) in html
+    assert "clasificación editorial" in html.lower()
+
+
+def test_the_home_page_leads_to_the_compact(client):
+    html = page(client, reverse("catalogue:home"))
+    assert reverse("compact:objective_list") in html
+    assert reverse("compact:matrix") in html
+
+
+# Matrix ------------------------------------------------------------------------------
+
+
+def matrix_cells(html):
+    """{(area number, objective number): count} from the matrix's links."""
+    found = re.findall(r'\?area=(\d+)&amp;objetivo=(\d+)"[^>]*>(\d+)</a>', html)
+    return {(int(area), int(number)): int(count) for area, number, count in found}
+
+
+def test_the_matrix_is_a_table_of_areas_by_objectives(client):
+    html = page(client, reverse("compact:matrix"))
+    assert "<table" in html and "<caption" in html and 'class="table-scroll"' in html
+    assert html.count('<th scope="col">') == 24  # the areas' column and 23 objectives
+    assert html.count('<th scope="row">') == 6
+    assert html.count("<td ") == 6 * 23
+    cells = matrix_cells(html)
+    assert cells[(5, 10)] >= 2  # trafficking: its law and its protocol
+    assert "clasificación editorial" in html.lower()
+
+
+def test_each_cell_counts_the_instruments_the_catalogue_shows(client):
+    from practices.models import instruments_in_areas
+
+    cells = matrix_cells(page(client, reverse("compact:matrix")))
+    assert len(cells) >= 10
+    for (area, number), count in cells.items():
+        expected = instruments_in_areas(Instrument.objects.published(), [area]).filter(
+            objective_links__objective__number=number
+        )
+        assert count == expected.distinct().count(), (area, number)
+
+
+def test_the_matrix_reads_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        page(client, reverse("compact:matrix"))
+    # More data, the same queries.
+    area = Practice.objects.first().area
+    practice = make_practice(slug="mas-practicas", area=area, publication_status=PUBLISHED)
+    objective = Objective.objects.get(number=11)
+    for n in range(5):
+        instrument = make_instrument(
+            slug=f"nuevo-{n}", name=f"Nuevo {n}", publication_status=PUBLISHED
+        )
+        practice.instruments.add(instrument)
+        ObjectiveLink.objects.create(
+            objective=objective, instrument=instrument, rationale="r", source_quote="q"
+        )
+    with django_assert_max_num_queries(12):
+        html = page(client, reverse("compact:matrix"))
+    assert matrix_cells(html)[(area.number, 11)] == 5
