@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from compact.models import SDGTarget
 from core.search import engine
 from core.search.analyzer import words
 from core.search.query import MAX_QUERY_WORDS, parse
@@ -23,8 +24,9 @@ from programs.models import Institution, Instrument, InstrumentKind, Place, Stat
 
 from .search import CatalogueSearch
 
-FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado")
+FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado", "objetivo", "ods")
 AREA_NUMBERS = [(str(number), str(number)) for number in range(1, 7)]
+OBJECTIVE_NUMBERS = [(str(number), str(number)) for number in range(1, 24)]
 SORTS = [
     ("relevancia", _("relevancia")),
     ("nombre", _("nombre (A–Z)")),
@@ -63,6 +65,10 @@ def by_key(label, queryset, key="slug"):
 class InstrumentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Búsqueda"), max_length=200)
     area = django_filters.MultipleChoiceFilter(label=_("Área temática"), choices=AREA_NUMBERS)
+    objetivo = django_filters.MultipleChoiceFilter(
+        label=_("Objetivo del Pacto"), choices=OBJECTIVE_NUMBERS
+    )
+    ods = by_key(_("Meta ODS"), SDGTarget.objects.all(), key="code")
     tipo = django_filters.MultipleChoiceFilter(label=_("Tipo"), choices=InstrumentKind.choices)
     grupo = by_key(_("Grupo de población"), TargetGroup.objects.all())
     institucion = by_key(_("Institución"), Institution.objects.all())

@@ -198,6 +198,9 @@ def test_each_cell_counts_the_instruments_the_catalogue_shows(client):
             objective_links__objective__number=number
         )
         assert count == expected.distinct().count(), (area, number)
+    for (area, number), count in list(cells.items())[:4]:
+        response = client.get(f"{reverse('catalogue:catalogue')}?area={area}&objetivo={number}")
+        assert response.context["page"].paginator.count == count
 
 
 def test_the_matrix_reads_a_bounded_number_of_queries(client, django_assert_max_num_queries):
@@ -218,3 +221,71 @@ def test_the_matrix_reads_a_bounded_number_of_queries(client, django_assert_max_
     with django_assert_max_num_queries(12):
         html = page(client, reverse("compact:matrix"))
     assert matrix_cells(html)[(area.number, 11)] == 5
+
+
+# Catalogue facets --------------------------------------------------------------------
+
+
+def catalogue(client, query):
+    response = client.get(f"{reverse('catalogue:catalogue')}?{query}")
+    assert response.status_code == 200
+    return response
+
+
+def facet_counts(response, name):
+    facet = next(facet for facet in response.context["facets"] if facet.name == name)
+    return {option.value: option.count for option in facet.options}
+
+
+def published_serving(number, instruments=None):
+    instruments = instruments if instruments is not None else Instrument.objects.published()
+    return set(
+        instruments.filter(objective_links__objective__number=number).values_list("pk", flat=True)
+    )
+
+
+def test_the_objective_facet_filters_and_counts(client):
+    response = catalogue(client, "objetivo=10")
+    assert {i.pk for i in response.context["page"].object_list} == published_serving(10)
+    counts = facet_counts(response, "objetivo")
+    # Disjunctive: the facet's own counts ignore its own selection.
+    for number in range(1, 24):
+        assert counts.get(str(number), 0) == len(published_serving(number)), number
+    assert "11" not in counts  # no instrument serves it: no option
+
+
+def test_objective_counts_combine_with_another_filter_and_a_search(client):
+    from practices.models import instruments_in_areas
+
+    response = catalogue(client, "area=6&q=trabajadores&objetivo=5&objetivo=6")
+    counts = facet_counts(response, "objetivo")
+    searched = {
+        i.pk for i in catalogue(client, "q=trabajadores").context["page"].paginator.object_list
+    }
+    in_area = instruments_in_areas(Instrument.objects.published(), [6])
+    assert counts
+    for value, count in counts.items():
+        expected = published_serving(int(value), in_area) & searched
+        assert count == len(expected), value
+    results = {i.pk for i in response.context["page"].paginator.object_list}
+    assert results == (published_serving(5, in_area) | published_serving(6, in_area)) & searched
+    assert results
+    # The area facet, counted under the objectives selected.
+    area_counts = facet_counts(response, "area")
+    serving = published_serving(5) | published_serving(6)
+    assert area_counts["6"] == len(results)
+    for value, count in area_counts.items():
+        in_other = instruments_in_areas(Instrument.objects.published(), [int(value)])
+        assert count == len(set(in_other.values_list("pk", flat=True)) & serving & searched)
+
+
+def test_the_sdg_target_facet_and_its_chip(client):
+    response = catalogue(client, "ods=10.7")
+    expected = set(
+        Instrument.objects.published()
+        .filter(objective_links__sdg_targets__code="10.7")
+        .values_list("pk", flat=True)
+    )
+    assert {i.pk for i in response.context["page"].paginator.object_list} == expected
+    assert facet_counts(response, "ods")["10.7"] == len(expected)
+    assert "Meta ODS: 10.7" in response.content.decode()

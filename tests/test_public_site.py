@@ -16,6 +16,7 @@ from django.utils import translation
 
 from catalogue.facets import FACETS, INSTITUTION_OPTIONS
 from catalogue.filters import InstrumentFilter
+from compact.models import SDGTarget
 from core.records import PublicationStatus
 from core.search import engine
 from practices.models import Practice, ThematicArea
@@ -189,11 +190,14 @@ def facet_values(name):
         "institucion": Institution.objects.values_list("slug", flat=True),
         "lugar": Place.objects.values_list("code", flat=True),
         "estado": Status.values,
+        "objetivo": [str(number) for number in range(1, 24)],
+        "ods": SDGTarget.objects.values_list("code", flat=True),
     }[name]
 
 
 FACET_STATES = ["", "tipo=protocolo", "grupo=trabajadores-migrantes&lugar=MX"]
 FACET_STATES += ["estado=vigente&desde=2012&area=6", "q=migrantes&institucion=inm"]
+FACET_STATES += ["objetivo=5&ods=8.8&q=trabajadores"]
 
 
 @pytest.mark.parametrize("query", FACET_STATES)
