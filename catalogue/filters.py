@@ -22,7 +22,7 @@ from core.search.analyzer import words
 from core.search.query import MAX_QUERY_WORDS, parse
 from programs.models import Institution, Instrument, InstrumentKind, Place, Status, TargetGroup
 
-from .search import CatalogueSearch
+from .search import CatalogueSearch, compact_references
 
 FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado", "objetivo", "ods")
 AREA_NUMBERS = [(str(number), str(number)) for number in range(1, 7)]
@@ -133,9 +133,18 @@ class InstrumentFilter(django_filters.FilterSet):
         return [getattr(item, key) if key else str(item) for item in value]
 
     @cached_property
+    def references(self):
+        """The objectives of the Global Compact and SDG targets the search names ("objetivo
+        7", "ODS 10.7", "SDG 8.8"), which filter as their facets do, and the rest of it."""
+        facets = engine.snapshot().index(Instrument).facets
+        return compact_references(
+            self.cleaned.get("q") or "", facets["objetivo"].key_of, facets["ods"].key_of
+        )
+
+    @cached_property
     def search_query(self):
         """The words searched for, parsed once (see core/search/query.py)."""
-        return parse(self.cleaned.get("q") or "", engine.snapshot().lexicon)
+        return parse(self.references.text, engine.snapshot().lexicon)
 
     def active(self):
         """The names of the filters that narrow the results (the sort aside)."""

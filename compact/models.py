@@ -210,7 +210,7 @@ class ObjectiveLink(models.Model):
     objects = ObjectiveLinkQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("vínculo con un objetivo (clasificación editorial)")
+        verbose_name = _("vínculo con un objetivo")
         verbose_name_plural = _("vínculos con objetivos (clasificación editorial)")
         ordering = ["objective__number", "pk"]
         constraints = [

@@ -2,6 +2,7 @@
 editorial crosswalk from every practice and instrument, and the pages that browse it."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -289,3 +290,45 @@ def test_the_sdg_target_facet_and_its_chip(client):
     assert {i.pk for i in response.context["page"].paginator.object_list} == expected
     assert facet_counts(response, "ods")["10.7"] == len(expected)
     assert "Meta ODS: 10.7" in response.content.decode()
+
+
+# Search ------------------------------------------------------------------------------
+
+
+def results(client, query):
+    response = catalogue(client, urlencode({"q": query}))
+    return {i.pk for i in response.context["page"].paginator.object_list}
+
+
+def test_a_search_for_an_objective_gives_its_instruments(client):
+    assert results(client, "objetivo 7") == published_serving(7)
+    assert results(client, "Objective 10") == published_serving(10)
+
+
+def test_a_search_for_an_sdg_target_gives_its_instruments(client):
+    for query, code in (("ODS 10.7", "10.7"), ("SDG 8.8", "8.8"), ("meta 10.c", "10.c")):
+        expected = set(
+            Instrument.objects.published()
+            .filter(objective_links__sdg_targets__code=code)
+            .values_list("pk", flat=True)
+        )
+        assert expected and results(client, query) == expected, query
+
+
+def test_a_reference_combines_with_words(client):
+    words = results(client, "trabajadores")
+    assert results(client, "ODS 8.8 trabajadores") == words & results(client, "ODS 8.8")
+    assert results(client, "trabajadores objetivo 5") == words & published_serving(5)
+
+
+def test_an_unknown_reference_stays_words():
+    from catalogue.search import compact_references
+
+    found = compact_references("objetivo 40 ODS 99.9 vivienda", {"7": 1}, {"10.7": 1})
+    assert (found.text, found.objectives, found.targets) == (
+        "objetivo 40 ODS 99.9 vivienda",
+        [],
+        [],
+    )
+    found = compact_references("Objetivo 07 y SDG 10.7", {"7": 1}, {"10.7": 1})
+    assert (found.text, found.objectives, found.targets) == ("y", ["7"], ["10.7"])
