@@ -332,3 +332,15 @@ def test_an_unknown_reference_stays_words():
     )
     found = compact_references("Objetivo 07 y SDG 10.7", {"7": 1}, {"10.7": 1})
     assert (found.text, found.objectives, found.targets) == ("y", ["7"], ["10.7"])
+
+
+# Admin -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["objective", "guidingprinciple", "sdgtarget", "objectivelink"])
+def test_editors_edit_the_vocabularies_and_the_crosswalk_in_the_admin(admin_client, model):
+    listing = admin_client.get(reverse(f"admin:compact_{model}_changelist"))
+    assert listing.status_code == 200
+    record = listing.context["cl"].result_list[0]
+    change = admin_client.get(reverse(f"admin:compact_{model}_change", args=[record.pk]))
+    assert change.status_code == 200
