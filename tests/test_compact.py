@@ -344,3 +344,14 @@ def test_editors_edit_the_vocabularies_and_the_crosswalk_in_the_admin(admin_clie
     record = listing.context["cl"].result_list[0]
     change = admin_client.get(reverse(f"admin:compact_{model}_change", args=[record.pk]))
     assert change.status_code == 200
+
+
+def test_the_untranslated_interface_says_it_is_spanish(client):
+    """Until locale/ has the Compact's strings in English, an English page marks them as
+    Spanish; a Spanish page needs no mark."""
+    url = Instrument.objects.get(slug="sommex").get_absolute_url()
+    spanish = client.get(url).content.decode()
+    assert '<section class="objectives" aria-labelledby="pacto-mundial">' in spanish
+    english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert '<html lang="en">' in english
+    assert '<section class="objectives" aria-labelledby="pacto-mundial" lang="es-MX">' in english
