@@ -16,15 +16,17 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from compact.models import SDGTarget
 from core.search import engine
 from core.search.analyzer import words
 from core.search.query import MAX_QUERY_WORDS, parse
 from programs.models import Institution, Instrument, InstrumentKind, Place, Status, TargetGroup
 
-from .search import CatalogueSearch
+from .search import CatalogueSearch, compact_references
 
-FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado")
+FACETS = ("area", "tipo", "grupo", "institucion", "lugar", "estado", "objetivo", "ods")
 AREA_NUMBERS = [(str(number), str(number)) for number in range(1, 7)]
+OBJECTIVE_NUMBERS = [(str(number), str(number)) for number in range(1, 24)]
 SORTS = [
     ("relevancia", _("relevancia")),
     ("nombre", _("nombre (A–Z)")),
@@ -63,6 +65,10 @@ def by_key(label, queryset, key="slug"):
 class InstrumentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Búsqueda"), max_length=200)
     area = django_filters.MultipleChoiceFilter(label=_("Área temática"), choices=AREA_NUMBERS)
+    objetivo = django_filters.MultipleChoiceFilter(
+        label=_("Objetivo del Pacto"), choices=OBJECTIVE_NUMBERS
+    )
+    ods = by_key(_("Meta ODS"), SDGTarget.objects.all(), key="code")
     tipo = django_filters.MultipleChoiceFilter(label=_("Tipo"), choices=InstrumentKind.choices)
     grupo = by_key(_("Grupo de población"), TargetGroup.objects.all())
     institucion = by_key(_("Institución"), Institution.objects.all())
@@ -127,9 +133,18 @@ class InstrumentFilter(django_filters.FilterSet):
         return [getattr(item, key) if key else str(item) for item in value]
 
     @cached_property
+    def references(self):
+        """The objectives of the Global Compact and SDG targets the search names ("objetivo
+        7", "ODS 10.7", "SDG 8.8"), which filter as their facets do, and the rest of it."""
+        facets = engine.snapshot().index(Instrument).facets
+        return compact_references(
+            self.cleaned.get("q") or "", facets["objetivo"].key_of, facets["ods"].key_of
+        )
+
+    @cached_property
     def search_query(self):
         """The words searched for, parsed once (see core/search/query.py)."""
-        return parse(self.cleaned.get("q") or "", engine.snapshot().lexicon)
+        return parse(self.references.text, engine.snapshot().lexicon)
 
     def active(self):
         """The names of the filters that narrow the results (the sort aside)."""

@@ -3,7 +3,8 @@ once per revision of the knowledge base (core/search/engine.py) and shared by ev
 request of the process.
 
 For each facet value (an area, a kind, a status, a target group, an institution, a
-place) a bitmap holds the instruments that have it; a group's or a country's bitmap also
+place, an objective of the Global Compact, an SDG target) a bitmap holds the
+instruments that have it; a group's or a country's bitmap also
 holds those of its sub-groups or states, as their filters include them. Years and dates
 are arrays by position. The instruments' text index (core/search/index.py) has a fourth
 field, their linked text: the names and acronyms of their institutions, target groups
@@ -27,6 +28,7 @@ import numpy as np
 from django.utils import timezone
 from pyroaring import BitMap
 
+from compact.models import Objective, ObjectiveLink, SDGTarget
 from core.records import PublicationStatus
 from core.search.analyzer import acronym_term, analyze
 from core.search.index import Document, FieldIndex, TextIndex, as_indices
@@ -245,6 +247,7 @@ class Links:
                 "pk", "area_id", "search_a", "search_b", "search_c"
             )
         )
+        links.objectives, links.targets, compact_pairs = load_compact()
         field = Instrument._meta.get_field
         links.pairs = {
             "grupo": field("target_groups").remote_field.through.objects.values_list(
@@ -257,6 +260,7 @@ class Links:
             "practica": Practice.instruments.through.objects.values_list(
                 "instrument_id", "practice_id"
             ),
+            **compact_pairs,
         }
         return links
 
@@ -311,6 +315,7 @@ class Links:
                 },
                 self.own["institucion"],
             ),
+            **compact_facets(self),
         }
 
     # Linked text ---------------------------------------------------------------------
@@ -358,6 +363,34 @@ class Links:
             yield body, self.practice_bitmaps.get(pk)
         for pk, _number, _title, _heading, text in self.areas:
             yield text, index.facets["area"].bitmaps.get(pk)
+
+
+def load_compact():
+    """The Global Compact's objectives, the SDG targets, and which instruments serve them
+    (the editorial crosswalk of the compact app): (objectives, targets, pairs)."""
+    objectives = list(Objective.objects.values_list("pk", "number", "short_title_es"))
+    targets = list(SDGTarget.objects.values_list("pk", "code"))
+    pairs = {
+        "objetivo": ObjectiveLink.objects.filter(instrument__isnull=False).values_list(
+            "instrument_id", "objective_id"
+        ),
+        "ods": ObjectiveLink.sdg_targets.through.objects.filter(
+            objectivelink__instrument__isnull=False
+        ).values_list("objectivelink__instrument_id", "sdgtarget_id"),
+    }
+    return objectives, targets, pairs
+
+
+def compact_facets(links):
+    """The facets of the objectives and the SDG targets the instruments serve."""
+    objectives = {
+        pk: Node(pk, str(number), f"{number}. {title}") for pk, number, title in links.objectives
+    }
+    targets = {pk: Node(pk, code, code) for pk, code in links.targets}
+    return {
+        "objetivo": Facet(objectives, links.own["objetivo"]),
+        "ods": Facet(targets, links.own["ods"]),
+    }
 
 
 def choice_facet(values, choices):

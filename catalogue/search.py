@@ -6,13 +6,54 @@ counted over the results of every *other* filter (disjunctive facets). The searc
 matched once, over the page's scope, and every filter is then an intersection.
 """
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from pyroaring import BitMap
 
 from core.search import engine
 from programs.models import Instrument
+
+# "objetivo 7" (or "objective 7"): an objective of the Global Compact; "ODS 10.7",
+# "SDG 8.8", "meta 10.c" (or "target 10.7"): an SDG target. They filter, as the facets do.
+OBJECTIVE_REFERENCE = re.compile(r"\b(?:objetivo|objective)\s+(\d{1,2})\b", re.IGNORECASE)
+TARGET_REFERENCE = re.compile(
+    r"\b(?:ods|sdg|meta|target)\s+(\d{1,2}\.(?:\d{1,2}|[a-z]))(?![\w.])", re.IGNORECASE
+)
+
+
+@dataclass
+class References:
+    """What a search names of the Global Compact: `text` is the rest of the search."""
+
+    text: str
+    objectives: list = field(default_factory=list)
+    targets: list = field(default_factory=list)
+
+
+def compact_references(text, objectives, targets):
+    """The references in `text` to objectives (among the numbers `objectives`) and SDG
+    targets (among the codes `targets`); a reference to neither stays a word."""
+    found = References(text)
+
+    def take(kept, values, transform=str):
+        def replace(match):
+            value = transform(match.group(1))
+            if value not in values:
+                return match.group(0)
+            kept.append(value)
+            return " "
+
+        return replace
+
+    found.text = OBJECTIVE_REFERENCE.sub(
+        take(found.objectives, objectives, lambda number: str(int(number))), found.text
+    )
+    found.text = TARGET_REFERENCE.sub(take(found.targets, targets, str.lower), found.text)
+    found.text = " ".join(found.text.split())
+    return found
 
 
 class CatalogueSearch:
@@ -27,6 +68,10 @@ class CatalogueSearch:
         self.query = filterset.search_query
         self.match = self.index.text.match(self.query, within=self.scope) if self.query else None
         self.found = self.match.positions if self.match else self.scope
+        references = filterset.references
+        for facet, values in (("objetivo", references.objectives), ("ods", references.targets)):
+            if values:
+                self.found = self.found & self.index.facets[facet].union(values)
 
     @cached_property
     def filters(self):

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "core",
     "programs",
     "practices",
+    "compact",
     "catalogue",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("", include("practices.urls")),
     path("", include("programs.urls")),
+    path("", include("compact.urls")),
     path("", include("catalogue.urls")),
 ]
 

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from catalogue.facets import FACETS, INSTITUTION_OPTIONS
 from catalogue.filters import InstrumentFilter
+from compact.models import SDGTarget
 from core.records import PublicationStatus
 from core.search import engine
 from practices.models import Practice, ThematicArea
@@ -222,11 +223,14 @@ def facet_values(name):
         "institucion": Institution.objects.values_list("slug", flat=True),
         "lugar": Place.objects.values_list("code", flat=True),
         "estado": Status.values,
+        "objetivo": [str(number) for number in range(1, 24)],
+        "ods": SDGTarget.objects.values_list("code", flat=True),
     }[name]
 
 
 FACET_STATES = ["", "tipo=protocolo", "grupo=trabajadores-migrantes&lugar=MX"]
 FACET_STATES += ["estado=vigente&desde=2012&area=6", "q=migrantes&institucion=inm"]
+FACET_STATES += ["objetivo=5&ods=8.8&q=trabajadores"]
 
 
 @pytest.mark.parametrize("query", FACET_STATES)
@@ -490,8 +494,9 @@ def test_drafts_disappear_from_every_public_page(client):
 MEASURED = {
     "home": ("/", 5),
     "area": ("/areas/trabajo-decente-movilidad-laboral-y-migracion-regular/", 7),
-    "practice": ("/practicas/politicas-de-movilidad-laboral/", 4),
-    "instrument": ("/instrumentos/ley-de-migracion/", 12),
+    # Two of them read the record's objectives of the Global Compact (compact app).
+    "practice": ("/practicas/politicas-de-movilidad-laboral/", 6),
+    "instrument": ("/instrumentos/ley-de-migracion/", 14),
     "catalogue": (CATALOGUE, 4),
     "catalogue, 2 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes", 5),
     "catalogue, 3 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes&lugar=MX", 6),

@@ -53,6 +53,9 @@ PUBLIC_PAGES = (
     "search",
     "search-no-results",
     "not-found",
+    "compact-objectives",
+    "compact-objective",
+    "compact-matrix",
 )
 ADMIN_PAGES = ("admin-login", "admin-change-form")
 
@@ -135,6 +138,10 @@ def public_paths():
         "not-found": "/no-existe/",
         # Places have no page of their own: a place is a catalogue filter.
         "place": reverse("catalogue:catalogue") + "?lugar=MX",
+        # The Global Compact's objectives (compact app).
+        "compact-objectives": reverse("compact:objective_list"),
+        "compact-objective": reverse("compact:objective", args=[5]),
+        "compact-matrix": reverse("compact:matrix"),
     }
 
 

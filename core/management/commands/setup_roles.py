@@ -7,8 +7,9 @@ from core.knowledge_base import knowledge_base_models
 EDITORS = "Editores"
 # Editors write the content. Deleting a practice or an instrument is theirs only while it
 # is a draft (the admin checks that); figures and institution roles are inline rows of an
-# instrument, which editing it may remove. Users and groups stay with administrators.
-DELETABLE = {"keyfigure", "participation", "synonym", "practice", "instrument"}
+# instrument, which editing it may remove; a link to an objective of the Global Compact is
+# an editorial classification editors may undo. Users and groups stay with administrators.
+DELETABLE = {"keyfigure", "participation", "synonym", "practice", "instrument", "objectivelink"}
 READ_ONLY = {"searchterm"}
 
 
