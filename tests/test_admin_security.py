@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 import config.urls
+from compact.models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 from core.records import PublicationStatus
 from core.search.vocabulary import Synonym
 from practices.models import Practice, ThematicArea
@@ -388,6 +389,10 @@ EDITOR_MAY = {
     "core.Synonym": ALL,
     "practices.ThematicArea": EDIT,
     "practices.Practice": ALL,  # drafts only
+    "compact.Objective": EDIT,
+    "compact.GuidingPrinciple": EDIT,
+    "compact.SDGTarget": EDIT,
+    "compact.ObjectiveLink": ALL,  # an editorial classification editors may undo
     "auth.User": frozenset(),
     "auth.Group": frozenset(),
 }
@@ -415,6 +420,11 @@ NEW = {
     "core.Synonym": {"terms": "nuevos, recientes"},
     "practices.ThematicArea": {"number": 3, "slug": "area-nueva", "title": "Área nueva"},
     "practices.Practice": {"slug": "practica-nueva", "position": 3, "title": "Práctica nueva"},
+    "compact.Objective": {"number": 23, "short_title_es": "Objetivo nuevo"},
+    "compact.GuidingPrinciple": {"number": 10, "title_es": "Principio nuevo"},
+    "compact.SDGTarget": {"code": "17.19", "text_es": "Meta nueva"},
+    # Its objective, which must differ from the copied link's, is the records' own.
+    "compact.ObjectiveLink": {"rationale": "Vínculo nuevo"},
 }
 # The field each change posts.
 EDITED = {
@@ -427,6 +437,10 @@ EDITED = {
     "core.Synonym": "terms",
     "practices.ThematicArea": "title",
     "practices.Practice": "title",
+    "compact.Objective": "short_title_es",
+    "compact.GuidingPrinciple": "title_es",
+    "compact.SDGTarget": "text_es",
+    "compact.ObjectiveLink": "rationale",
 }
 CHANGED_VALUE = "Cambiado por la prueba"
 
@@ -540,8 +554,46 @@ class Records:
             ),
             "auth.Group": (Group.objects.get(name="Editores"), Group.objects.create(name="Otro")),
         }
+        pairs.update(self.compact_records(practices[0], law))
         self.main = {label: pair[0] for label, pair in pairs.items()}
         self.spare = {label: pair[1] for label, pair in pairs.items()}
+
+    def compact_records(self, practice, instrument):
+        """The Compact's vocabularies and two crosswalk links; a third objective, linked to
+        nothing, which the add form's new link points to."""
+        official = {"source_url": "https://www.un.org/es/ga/search/view_doc.asp"}
+        objectives = [
+            Objective.objects.create(
+                number=number,
+                short_title_es=f"Objetivo {number}",
+                short_title_en=f"Objective {number}",
+                title_es=f"Objetivo {number}.",
+                title_en=f"Objective {number}.",
+                **official,
+            )
+            for number in (1, 2, 3)
+        ]
+        self.new_link_objective = objectives[2]
+        link = {"objective": objectives[0], "rationale": "Porque sí.", "source_quote": "Cita."}
+        principle = {"title_en": "Principle", **official}
+        target = {"text_en": "Target.", **official}
+        return {
+            "compact.Objective": tuple(objectives[:2]),
+            "compact.GuidingPrinciple": tuple(
+                GuidingPrinciple.objects.create(
+                    number=number, title_es=f"Principio {number}", **principle
+                )
+                for number in (1, 2)
+            ),
+            "compact.SDGTarget": tuple(
+                SDGTarget.objects.create(code=code, goal=10, text_es=f"Meta {code}.", **target)
+                for code in ("10.7", "10.c")
+            ),
+            "compact.ObjectiveLink": (
+                ObjectiveLink.objects.create(practice=practice, **link),
+                ObjectiveLink.objects.create(instrument=instrument, **link),
+            ),
+        }
 
 
 @pytest.fixture
@@ -567,7 +619,7 @@ def acting_user(role):
     if role == "reader":
         user.user_permissions.set(
             Permission.objects.filter(
-                content_type__app_label__in=["core", "programs", "practices"],
+                content_type__app_label__in=["core", "programs", "practices", "compact"],
                 codename__startswith="view_",
             )
         )
@@ -584,7 +636,7 @@ def admin_url(model, view, *args):
 def database_state():
     """Every row of the accounts, the content, its history and the admin's log."""
     state = {}
-    for app in ("auth", "admin", "programs", "practices"):
+    for app in ("auth", "admin", "programs", "practices", "compact"):
         for model in apps.get_app_config(app).get_models(include_auto_created=True):
             state[model._meta.label] = list(model._base_manager.order_by("pk").values())
     return state
@@ -602,14 +654,16 @@ def form_data(administrator, record):
     return admin_form_data(response), response
 
 
-def new_record_data(label, record_form):
+def new_record_data(label, record_form, records):
     """Valid data for the add form: an existing record's, without its inline rows, made
     unique."""
-    data, response = record_form
+    data, response = dict(record_form[0]), record_form[1]
     for inline in response.context["inline_admin_formsets"]:
         prefix = inline.formset.prefix
         data = {key: value for key, value in data.items() if not key.startswith(f"{prefix}-")}
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    if label == "compact.ObjectiveLink":
+        data["objective"] = str(records.new_link_objective.pk)
     return {**data, **NEW[label]}
 
 
@@ -685,7 +739,7 @@ def writes(label, records, administrator, user):
             "add",
             "add",
             admin_url(model, "add"),
-            new_record_data(label, main_form),
+            new_record_data(label, main_form, records),
             lambda: model.objects.filter(**NEW[label]).exists(),
         )
         yield (
@@ -696,13 +750,14 @@ def writes(label, records, administrator, user):
             edited(main),
         )
         # Reverting to an old version from the history writes as a change does.
-        yield (
-            "revert",
-            "change",
-            admin_url(model, "simple_history", spare.pk, spare.history.earliest().history_id),
-            {**form_data(administrator, spare)[0], field: CHANGED_VALUE},
-            edited(spare),
-        )
+        if hasattr(model, "history"):
+            yield (
+                "revert",
+                "change",
+                admin_url(model, "simple_history", spare.pk, spare.history.earliest().history_id),
+                {**form_data(administrator, spare)[0], field: CHANGED_VALUE},
+                edited(spare),
+            )
     yield (
         "delete",
         "delete",
@@ -792,6 +847,7 @@ def test_editors_hold_no_permission_over_accounts_or_logins(records):
         "core",
         "programs",
         "practices",
+        "compact",
     }
     assert not editor.is_superuser
 

@@ -60,6 +60,12 @@ PAGE_NAMES = [
     "compact:objective_list",
     "compact:objective",
     "compact:matrix",
+    "catalogue:feed",
+    "catalogue:datapackage",
+    "catalogue:data_resource",
+    "catalogue:robots",
+    "catalogue:sitemap_index",
+    "catalogue:sitemap",
     "healthz",
     "set_language",
     "admin:login",
@@ -275,8 +281,15 @@ def get(url, client=None, **extra):
         return (client or Client()).get(url, **extra)
 
 
+def text(response):
+    """The body, whole, whether the view streamed it (a download) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
 def assert_nothing_unescaped(response):
-    body = response.content.decode(errors="replace")
+    body = text(response)
     for unescaped in UNESCAPED:
         assert unescaped not in body
 
@@ -293,7 +306,7 @@ def assert_invalid_filters_named(response):
     names."""
     filterset = response.context["filterset"]
     invalid = set(filterset.form.errors)
-    notice = section(response.content.decode(), '<div class="notice"')
+    notice = section(text(response), '<div class="notice"')
     named = {html.unescape(label) for label in re.findall(r"<li><strong>(.*?)</strong>:", notice)}
     with translation.override("es-mx"):
         assert named == {str(filterset.filters[name].label) for name in invalid}
@@ -358,6 +371,12 @@ def pages(shared_knowledge_base, db):
         "compact:objective_list": reverse("compact:objective_list"),
         "compact:objective": reverse("compact:objective", args=[5]),
         "compact:matrix": reverse("compact:matrix"),
+        "catalogue:feed": reverse("catalogue:feed"),
+        "catalogue:datapackage": reverse("catalogue:datapackage"),
+        "catalogue:data_resource": reverse("catalogue:data_resource", args=["instrumentos"]),
+        "catalogue:robots": reverse("catalogue:robots"),
+        "catalogue:sitemap_index": reverse("catalogue:sitemap_index"),
+        "catalogue:sitemap": reverse("catalogue:sitemap", args=["instrumentos"]),
         "healthz": reverse("healthz"),
         "set_language": reverse("set_language"),
         "admin:login": reverse("admin:login"),
@@ -526,7 +545,7 @@ def test_echoed_input_is_escaped(pages):
         for marker in MARKERS:
             response = get(f"{pages[name]}?{urlencode({key: marker})}")
             assert response.status_code == 200
-            assert escape(marker) in response.content.decode(), (name, key, marker)
+            assert escape(marker) in text(response), (name, key, marker)
             assert_nothing_unescaped(response)
 
 
@@ -545,7 +564,7 @@ def test_an_empty_choice_asks_for_nothing(pages):
     for name, query, meaning in cases:
         response = get(f"{pages[name]}?{query}")
         assert response.status_code == 200
-        assert 'class="notice"' not in response.content.decode(), query
+        assert 'class="notice"' not in text(response), query
         assert results(response) == results(get(f"{pages[name]}?{meaning}")), query
 
 
