@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.records import PublicationStatus
 from practices.models import Practice
@@ -115,7 +116,10 @@ class SDGTarget(models.Model):
     code = models.CharField(
         _("código"), max_length=8, unique=True, help_text=_("Por ejemplo, «10.7» o «10.c».")
     )
-    goal = models.PositiveSmallIntegerField(_("objetivo"), help_text=_("Del 1 al 17."))
+    # A Sustainable Development Goal: «goal» in English, where a Compact's is «objective».
+    goal = models.PositiveSmallIntegerField(
+        pgettext_lazy("objetivo de desarrollo sostenible", "objetivo"), help_text=_("Del 1 al 17.")
+    )
     text_es = models.TextField(_("texto oficial (español)"))
     text_en = models.TextField(_("texto oficial (inglés)"))
     source_url = models.URLField(_("fuente"), help_text=SOURCE_URL_HELP)
