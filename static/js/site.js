@@ -1,29 +1,29 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
-  // On narrow screens the filter panel starts closed, behind its "Filtros" button. Wide
-  // screens hide that button, so a panel closed on a narrow screen opens again when the
-  // screen widens (a phone turned sideways), or its filters could not be reached.
+  // The filter panel is closed in the HTML, so that a phone shows the results first with
+  // no shift after the first paint; on a wide screen the CSS shows its fields and hides the
+  // summary. A browser without ::details-content would leave them behind the summary on a
+  // wide screen, so it gets the panel opened here.
   var narrow = window.matchMedia("(max-width: 47.99em)");
-  var panels = document.querySelectorAll("details.filter-panel");
-  panels.forEach(function (panel) {
-    if (narrow.matches) panel.open = false;
-  });
-  narrow.addEventListener("change", function () {
-    if (!narrow.matches) panels.forEach(function (panel) { panel.open = true; });
-  });
+  var stylesPanel = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+  if (!stylesPanel && !narrow.matches) {
+    document.querySelectorAll("details.filter-panel").forEach(function (panel) {
+      panel.open = true;
+    });
+  }
 
-  // Ticking a facet option with a mouse or a finger applies it at once. Ticking it from
-  // the keyboard (Space) or a screen reader only ticks it: reloading the page would
+  // On a wide screen, ticking a facet option with a mouse applies it at once. Ticking it
+  // from the keyboard (Space) or a screen reader only ticks it: reloading the page would
   // change the context under the reader and send their focus back to the top (WCAG
-  // 3.2.2). They apply with Enter or the "Aplicar filtros" button, after ticking as
-  // many options as they like.
+  // 3.2.2). On a phone a tap only ticks too, so the open panel stays put while the reader
+  // ticks several options; the sticky button at its foot applies them.
   document.querySelectorAll(".filter-form").forEach(function (form) {
     var pointed = false;
     form.addEventListener("pointerdown", function () { pointed = true; });
     form.addEventListener("keydown", function () { pointed = false; });
     form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
       box.addEventListener("change", function () {
-        if (pointed) form.submit();
+        if (pointed && !narrow.matches) form.submit();
         pointed = false;
       });
     });

@@ -155,31 +155,56 @@ def test_the_filter_panel_on_a_phone(site, browser):
     page.goto(site.paths["catalogue"])
     everything = result_count(page)
     panel = page.locator("details.filter-panel")
+    summary = panel.locator("> summary")
     women = page.get_by_role("checkbox", name=re.compile("^Mujeres"))
+    apply = page.get_by_role("button", name="Aplicar filtros")
 
-    # The panel starts closed, so that the results come first on a small screen.
-    expect(panel).to_have_js_property("open", False)
+    # The panel is closed in the page itself (no script closes it after the first paint, so
+    # nothing shifts), and the results come first.
+    expect(panel).not_to_have_attribute("open", re.compile(".*"))
     expect(women).to_be_hidden()
+    expect(summary).to_have_text("Filtrar")
     assert no_horizontal_scroll(page)
 
-    page.get_by_text("Filtros", exact=True).tap()
+    summary.tap()
     expect(women).to_be_visible()
     assert no_horizontal_scroll(page)
 
-    # A tap on an option applies it at once.
+    # Taps only tick: the panel stays open for more, its button to apply always in sight.
+    url = page.url
+    page.locator("label", has=women).tap()
+    groups = panel.locator("fieldset.facet", has=women).locator("> ul > li > label")
+    other = next(i for i, text in enumerate(groups.all_inner_texts()) if "Mujeres" not in text)
+    groups.nth(other).tap()
+    expect(women).to_be_checked()
+    assert page.url == url
+    expect(apply).to_be_in_viewport()
     with page.expect_navigation():
-        page.locator("label", has=women).tap()
+        apply.tap()
     assert "grupo=mujeres" in page.url
-    assert 0 < result_count(page) < everything
-    expect(page.get_by_role("list", name="Filtros activos")).to_contain_text("Mujeres")
+    assert 0 < result_count(page) <= everything
+    chips = page.get_by_role("list", name="Filtros activos")
+    expect(chips).to_contain_text("Mujeres")
+    expect(chips.get_by_role("button")).to_have_count(2)
     expect(page.locator(".results .card").first).to_be_visible()
     expect(panel).to_have_js_property("open", False)
+    expect(summary).to_have_text("Filtrar (2 filtros activos)")
     assert no_horizontal_scroll(page)
 
-    # Opened again, it shows the option ticked, and closes.
-    summary = page.get_by_text("Filtros", exact=True)
+    # Opened again, it shows the options ticked, and closes.
     summary.tap()
     expect(women).to_be_checked()
     summary.tap()
     expect(women).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_wide_screen_the_filters_show_without_a_click_and_a_click_applies(site, browser):
+    page = site.open(browser)
+    page.goto(site.paths["catalogue"])
+    expect(page.locator("details.filter-panel > summary")).to_be_hidden()
+    women = page.get_by_role("checkbox", name=re.compile("^Mujeres"))
+    expect(women).to_be_visible()
+    with page.expect_navigation():
+        women.click()
+    assert "grupo=mujeres" in page.url
