@@ -208,12 +208,26 @@ def areas_with_counts(areas):
     return areas
 
 
+# The groups readers ask for most, one click from the home page whatever their depth in
+# the tree, in this order; each shows its full name, so that none reads as another.
+HOME_GROUPS = [
+    "ninas-ninos-y-adolescentes",
+    "nna-no-acompanados",
+    "mujeres",
+    "personas-indigenas",
+    "victimas-de-trata",
+    "trabajadores-agricolas",
+    "migrantes-de-retorno",
+    "personas-refugiadas",
+]
+
+
 def home(request):
     areas = areas_with_counts(ThematicArea.objects.all())
-    groups = with_counts(list(TargetGroup.objects.filter(parent=None)), "grupo")
+    groups = with_counts(list(TargetGroup.objects.filter(slug__in=HOME_GROUPS)), "grupo")
     context = {
         "areas": areas,
-        "groups": sorted(groups, key=lambda group: (-group.instrument_count, group.name)),
+        "groups": sorted(groups, key=lambda group: HOME_GROUPS.index(group.slug)),
         "figures": KeyFigure.objects.headlines().order_by("-value"),
         "recent": Instrument.objects.published().order_by("-updated_at", "name")[:RECENT],
     }

@@ -460,7 +460,9 @@ def test_drafts_disappear_from_every_public_page(client):
             "area 2": slugs(catalogue(client, "area=2")),
             "facets": {(f.name, o.value): o.count for f in facets for o in f.options},
             "areas": {a.number: (a.practice_count, a.instrument_count) for a in areas},
-            "groups": {g.slug: g.instrument_count for g in home.context["groups"]},
+            "groups": {
+                g.slug: g.instrument_count for g in client.get("/grupos/").context["groups"]
+            },
             "figure": "2,994" in home.content.decode(),
             "links": [record.get_absolute_url() in page(url) for url, record in links],
         }
@@ -609,8 +611,15 @@ def test_home_shows_areas_groups_and_figures(client):
     page = response.content.decode()
     areas = [area.get_absolute_url() for area in ThematicArea.objects.order_by("number")]
     assert hrefs(section(page, '<ol class="area-grid"')) == areas
-    top = [group.get_absolute_url() for group in TargetGroup.objects.filter(parent=None)]
-    assert sorted(hrefs(section(page, '<ul class="group-links"'))) == sorted(top)
+    # The groups readers ask for most, subgroups included, one click away.
+    asked = ["ninas-ninos-y-adolescentes", "nna-no-acompanados", "mujeres", "personas-indigenas"]
+    asked += ["victimas-de-trata", "trabajadores-agricolas", "migrantes-de-retorno"]
+    asked += ["personas-refugiadas"]
+    groups = [TargetGroup.objects.get(slug=slug) for slug in asked]
+    links = section(page, '<ul class="group-links"')
+    assert hrefs(links) == [group.get_absolute_url() for group in groups]
+    assert any(group.parent_id for group in groups)
+    assert "Agricultura familiar" not in links
     for group in response.context["groups"]:
         assert group.instrument_count == count(catalogue(client, f"grupo={group.slug}"))
     figures = re.findall(r'<span class="figure-value">([^<]*)</span>', page)
