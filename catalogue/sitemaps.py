@@ -1,6 +1,7 @@
 """The sitemap: every public record (published instruments and practices; the areas,
 institutions and target groups, which are always public) and the list pages. Split into
-sections, each paged by Django at 50,000 addresses, under the index at /sitemap.xml."""
+sections, each paged by Django at 50,000 addresses, under the index at /sitemap.xml. Every
+address is there in Spanish and in English, each naming the other."""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
@@ -10,7 +11,15 @@ from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, TargetGroup
 
 
-class RecordSitemap(Sitemap):
+class LanguagesSitemap(Sitemap):
+    """Each address once per language, with its alternates in the others (hreflang)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class RecordSitemap(LanguagesSitemap):
     def __init__(self, queryset):
         self.queryset = queryset
 
@@ -25,7 +34,7 @@ class RecordSitemap(Sitemap):
         return self.queryset.aggregate(latest=Max("updated_at"))["latest"]
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(LanguagesSitemap):
     names = (
         "catalogue:home",
         "catalogue:catalogue",

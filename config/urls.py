@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
@@ -11,11 +12,18 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # The language switch only sets a display preference, and pages are shared between
     # readers by the cache, so its form carries no per-reader CSRF token.
+    # Kept for links and forms of before the language moved into the address: it sends
+    # the reader to the page they came from, in the language they chose.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+]
+# Each public page once per language: Spanish at the root, English under /en/, so that a
+# page in either language can be linked, cited, cached and found (core/languages.py).
+urlpatterns += i18n_patterns(
     path("", include("practices.urls")),
     path("", include("programs.urls")),
     path("", include("compact.urls")),
     path("", include("catalogue.urls")),
-]
+    prefix_default_language=False,
+)
 
 handler500 = "config.errors.server_error"

@@ -145,8 +145,8 @@ def with_validators(response, etag, last_modified):
     response["Last-Modified"] = http_date(last_modified)
     # Browsers keep the page but ask before reusing it: the answer is a cheap 304.
     patch_cache_control(response, no_cache=True)
-    # The language comes from the cookie or from Accept-Language.
-    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    # The language is in the address; a signed-in editor gets other pages (drafts).
+    patch_vary_headers(response, ("Cookie",))
     return response
 
 

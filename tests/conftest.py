@@ -13,9 +13,11 @@ database, and the suite runs on both.
 """
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
+from django.utils import translation
 
 from core.knowledge_base import empty_knowledge_base
 from core.search import engine
@@ -89,6 +91,14 @@ def page_cache_off(settings):
     back (queryset.update()), which editors cannot do; tests/test_caching.py turns the
     cache on."""
     settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def spanish_addresses():
+    """Addresses a test builds (reverse, get_absolute_url) are the Spanish ones, whatever
+    language the previous request of the thread (an English page) left active."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

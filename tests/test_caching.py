@@ -264,20 +264,23 @@ def test_browsers_are_told_to_revalidate_rather_than_guess(client):
     assert "no-cache" in directives or "max-age=0" in directives, response.get("Cache-Control")
 
 
-def test_each_language_has_its_own_etag(client):
+def test_each_language_has_its_own_address_and_etag(client):
     spanish = client.get(CATALOGUE)
-    english_reader = Client()
-    english_reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = english_reader.get(CATALOGUE)
+    english = client.get(f"/en{CATALOGUE}")
     assert spanish["ETag"] != english["ETag"]
     assert ">Catalogue</a>" in english.content.decode()
+    assert ">Catálogo</a>" in spanish.content.decode()
 
-    # A reader who switched to English, revalidating the Spanish copy, gets English.
-    switched = english_reader.get(CATALOGUE, headers={"if-none-match": spanish["ETag"]})
-    assert switched.status_code == 200
-    assert ">Catalogue</a>" in switched.content.decode()
-    again = english_reader.get(CATALOGUE, headers={"if-none-match": english["ETag"]})
+    # The address alone decides: a language cookie or header never turns one copy into
+    # the other, so the page cache and any proxy may key pages by their address.
+    english_reader = Client(headers={"accept-language": "en"})
+    english_reader.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert english_reader.get(CATALOGUE)["ETag"] == spanish["ETag"]
+    assert ">Catálogo</a>" in english_reader.get(CATALOGUE).content.decode()
+    again = english_reader.get(f"/en{CATALOGUE}", headers={"if-none-match": english["ETag"]})
     assert again.status_code == 304
+    refreshed = client.get(f"/en{CATALOGUE}", headers={"if-none-match": spanish["ETag"]})
+    assert refreshed.status_code == 200
 
 
 def test_a_status_that_changes_at_midnight_is_not_kept_from_the_day_before(client):
@@ -340,23 +343,27 @@ def test_staff_never_get_the_publics_cached_copy(client, editor):
 # 5. Language switch ----------------------------------------------------------------------
 
 
-def test_the_language_switch_needs_no_token_and_skips_the_spanish_copy():
+def test_the_old_language_form_needs_no_token_and_leads_to_the_page_in_that_language():
+    """The header now links to each language's address; the form it had before still
+    answers, for pages saved with it."""
     reader = Client(enforce_csrf_checks=True)
     spanish = page(reader, CATALOGUE)
     assert '<html lang="es-mx">' in spanish and ">Catálogo</a>" in spanish
     assert ">Catálogo</a>" in page(reader, CATALOGUE)  # served from the cache
 
-    for language, html_lang, label in (("en", "en", "Catalogue"), ("es-mx", "es-mx", "Catálogo")):
+    for language, address, label in (
+        ("en", f"/en{CATALOGUE}", "Catalogue"),
+        ("es-mx", CATALOGUE, "Catálogo"),
+    ):
         response = reader.post(
             "/i18n/setlang/",
             f"language={language}&next={CATALOGUE}",
-            # As the header's form posts it: the switch refuses multipart.
             content_type="application/x-www-form-urlencoded",
         )
-        assert response.status_code == 302 and response.url == CATALOGUE
+        assert response.status_code == 302 and response.url == address
         for _again in range(2):
-            html = page(reader, CATALOGUE)
-            assert f'<html lang="{html_lang}">' in html
+            html = page(reader, address)
+            assert f'<html lang="{language}">' in html
             assert f">{label}</a>" in html
 
 

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 
 from catalogue.facets import FACETS, INSTITUTION_OPTIONS
@@ -585,22 +584,30 @@ def test_query_counts_do_not_grow_with_the_data(client):
 # 9. Language -------------------------------------------------------------------------
 
 
-def test_english_readers_get_english_and_can_switch_back_and_forth(client):
-    english = client.get(CATALOGUE, headers={"accept-language": "en"}).content.decode()
-    assert '<html lang="en">' in english
-    page = catalogue(client, "tipo=ley").content.decode()
-    form = re.search(r'<form class="language-switch" action="([^"]*)" method="post"', page)
-    assert form and form.group(1) == reverse("set_language") == "/i18n/setlang/"
-    assert 'name="next" type="hidden" value="/instrumentos/?tipo=ley"' in page
-    for language in ("en", "es-mx"):
-        response = client.post(
-            "/i18n/setlang/",
-            f"language={language}&next={CATALOGUE}",
-            # As the header's form posts it: the switch refuses multipart.
-            content_type="application/x-www-form-urlencoded",
-        )
-        assert response.status_code == 302 and response.url == CATALOGUE
-        assert f'<html lang="{language}">' in catalogue(client).content.decode()
+def test_each_page_has_one_address_per_language_and_links_to_the_others(client):
+    """Spanish at the root, English under /en/: the language is in the address, so a
+    page in either can be linked and cited; each names the other (hreflang) and the
+    header's switch leads to the same page, filters kept."""
+    addresses = {"es-mx": f"{CATALOGUE}?tipo=ley", "en": f"/en{CATALOGUE}?tipo=ley"}
+    names = {"es-mx": "Español", "en": "English"}
+    hreflangs = {"es-mx": "es-MX", "en": "en"}
+    for language, address in addresses.items():
+        page = client.get(address, headers={"accept-language": "en"}).content.decode()
+        assert f'<html lang="{language}">' in page
+        for other, other_address in addresses.items():
+            absolute = f"http://testserver{other_address}"
+            assert f'<link rel="alternate" hreflang="{hreflangs[other]}" href="{absolute}">' in page
+            if other != language:
+                link = f'<a href="{other_address}" hreflang="{hreflangs[other]}"'
+                assert f'{link} lang="{hreflangs[other]}">{names[other]}</a>' in page
+        default = f'hreflang="x-default" href="http://testserver{addresses["es-mx"]}"'
+        assert default in page
+
+
+def test_a_missing_page_links_to_the_other_languages_home(client):
+    response = client.get("/en/no-existe/")
+    assert response.status_code == 404
+    assert '<a href="/" hreflang="es-MX" lang="es-MX">Español</a>' in response.content.decode()
 
 
 # 10. Home and area pages -------------------------------------------------------------

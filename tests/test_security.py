@@ -24,7 +24,9 @@ from django.contrib.auth.models import User
 from django.db import OperationalError, connection
 from django.templatetags.static import static
 from django.test import Client, override_settings
-from django.urls import include, path
+from django.urls import path
+
+from config import urls as site_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_LOGIN = f"/{settings.ADMIN_PATH}/login/"
@@ -44,10 +46,9 @@ def failing_view(request):
     raise RuntimeError(f"{LEAKY_MESSAGE} with key {settings.SECRET_KEY}")
 
 
-urlpatterns = [
-    path("pruebas/falla/", failing_view),
-    path("", include("config.urls")),
-]
+# The site's own patterns, not include()d: they hold i18n_patterns, which only a root
+# URLconf may.
+urlpatterns = [path("pruebas/falla/", failing_view), *site_urls.urlpatterns]
 
 
 def manage(*args, **env):
