@@ -87,18 +87,22 @@ class Site:
 
 
 class Tabs:
-    """One tab per kind of reader (viewport, language, editor or not), opened when first
-    asked for and kept until closed: a fresh browser context for every page would cost
-    more than reading the page."""
+    """One tab per kind of reader (viewport, language, editor or not, colour scheme),
+    opened when first asked for and kept until closed: a fresh browser context for every
+    page would cost more than reading the page."""
 
     def __init__(self, site, browser):
         self.site, self.browser, self.opened = site, browser, {}
 
-    def __call__(self, viewport=DESKTOP, locale="es-MX", editor=False):
-        key = (viewport["width"], viewport["height"], locale, editor)
+    def __call__(self, viewport=DESKTOP, locale="es-MX", editor=False, color_scheme="light"):
+        key = (viewport["width"], viewport["height"], locale, editor, color_scheme)
         if key not in self.opened:
             self.opened[key] = self.site.open(
-                self.browser, viewport=viewport, locale=locale, editor=editor
+                self.browser,
+                viewport=viewport,
+                locale=locale,
+                editor=editor,
+                color_scheme=color_scheme,
             )
         return self.opened[key]
 

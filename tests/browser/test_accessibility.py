@@ -61,6 +61,17 @@ def test_axe_finds_nothing_serious(site, tabs, name, viewport):
         assert no_horizontal_scroll(page), f"{name} scrolls sideways at {PHONE['width']} px"
 
 
+@pytest.mark.parametrize("name", PUBLIC_PAGES)
+def test_the_dark_scheme_keeps_every_contrast(site, tabs, name):
+    """A reader whose system is set to dark gets the dark palette (site.css), and axe's
+    contrast checks pass on it as on the light one."""
+    page = visit(site, tabs, name, color_scheme="dark")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 22, 20)", background
+    violations = Axe().run(page, options={"runOnly": ["color-contrast"]}).response["violations"]
+    assert [describe(v) for v in violations] == []
+
+
 # The headings a screen reader lists: display:none and aria-hidden ones are not among them.
 HEADINGS = """() => [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
   .filter(h => h.getClientRects().length && !h.closest("[aria-hidden=true]"))
