@@ -56,9 +56,11 @@ class YearFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def by_key(label, queryset, key="slug"):
+def by_key(label, queryset, field, key="slug"):
+    """Records named by `key` in the URL; `field` is the instruments' field that links them,
+    which the API's schema reads (the results come from the index, not from the field)."""
     return django_filters.ModelMultipleChoiceFilter(
-        label=label, queryset=queryset, to_field_name=key
+        label=label, queryset=queryset, field_name=field, to_field_name=key
     )
 
 
@@ -68,11 +70,11 @@ class InstrumentFilter(django_filters.FilterSet):
     objetivo = django_filters.MultipleChoiceFilter(
         label=_("Objetivo del Pacto"), choices=OBJECTIVE_NUMBERS
     )
-    ods = by_key(_("Meta ODS"), SDGTarget.objects.all(), key="code")
+    ods = by_key(_("Meta ODS"), SDGTarget.objects.all(), "objective_links__sdg_targets", key="code")
     tipo = django_filters.MultipleChoiceFilter(label=_("Tipo"), choices=InstrumentKind.choices)
-    grupo = by_key(_("Grupo de población"), TargetGroup.objects.all())
-    institucion = by_key(_("Institución"), Institution.objects.all())
-    lugar = by_key(_("Lugar"), Place.objects.all(), key="code")
+    grupo = by_key(_("Grupo de población"), TargetGroup.objects.all(), "target_groups")
+    institucion = by_key(_("Institución"), Institution.objects.all(), "institutions")
+    lugar = by_key(_("Lugar"), Place.objects.all(), "places", key="code")
     estado = django_filters.MultipleChoiceFilter(label=_("Estado"), choices=Status.choices)
     desde = YearFilter(label=_("Desde el año"), min_value=1900, max_value=2100)
     hasta = YearFilter(label=_("Hasta el año"), min_value=1900, max_value=2100)

@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_guid",
+    "rest_framework",
+    "drf_spectacular",
     # The knowledge base: shared machinery, the instruments, the spine over them, and the
     # catalogue across both. Each depends only on those above it.
     "core",
@@ -80,6 +83,7 @@ INSTALLED_APPS = [
     "practices",
     "compact",
     "catalogue",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +310,34 @@ TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "").strip() or 0)
 if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES is a number of proxies, 0 or more.")
 AXES_CLIENT_IP_CALLABLE = "config.proxies.client_address"
+
+# The read API (api/): anonymous and read-only, JSON only (no browsable API, whose pages
+# need inline scripts the CSP refuses), `API_RATE` requests per client (api/throttling.py).
+API_RATE = os.environ.get("DJANGO_API_RATE", "").strip() or "120/min"
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE):
+    raise ImproperlyConfigured("DJANGO_API_RATE is a number of requests per s, min, h or day.")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.EscapedJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Buenas Prácticas: API de lectura",
+    "DESCRIPTION": (
+        "Los registros de la base de conocimiento en JSON, con los filtros y la búsqueda del "
+        "catálogo. Datos bajo licencia CC BY 4.0."
+    ),
+    "VERSION": "1",
+    "LICENSE": {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Parameter descriptions are the filters' labels; the values are listed apart.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+}
 
 # Every log line is one JSON object carrying the request's id, which is also returned in
 # the X-Request-ID header (taken from the proxy's header when it sends a valid one).

@@ -5,11 +5,14 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from api.views import documentation
 from config.health import healthz
+from core.caching import public_page
 
 urlpatterns = [
     path(f"{settings.ADMIN_PATH}/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("api.urls")),
     # The language switch only sets a display preference, and pages are shared between
     # readers by the cache, so its form carries no per-reader CSRF token.
     # Kept for links and forms of before the language moved into the address: it sends
@@ -23,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("programs.urls")),
     path("", include("compact.urls")),
     path("", include("catalogue.urls")),
+    path("api/", public_page(documentation), name="api_documentation"),
     prefix_default_language=False,
 )
 

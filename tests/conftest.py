@@ -94,6 +94,13 @@ def page_cache_off(settings):
 
 
 @pytest.fixture(autouse=True)
+def api_rate_unlimited(settings):
+    """Every test's requests come from one address: the API's per-client limit would
+    count them all. tests/test_api.py sets it low where it tests it."""
+    settings.API_RATE = "1000000/min"
+
+
+@pytest.fixture(autouse=True)
 def spanish_addresses():
     """Addresses a test builds (reverse, get_absolute_url) are the Spanish ones, whatever
     language the previous request of the thread (an English page) left active."""

@@ -66,6 +66,19 @@ PAGE_NAMES = [
     "catalogue:robots",
     "catalogue:sitemap_index",
     "catalogue:sitemap",
+    "api_documentation",
+    "api:api-root",
+    "api:schema",
+    "api:instrumento-list",
+    "api:instrumento-detail",
+    "api:practica-list",
+    "api:practica-detail",
+    "api:area-list",
+    "api:area-detail",
+    "api:grupo-list",
+    "api:grupo-detail",
+    "api:institucion-list",
+    "api:institucion-detail",
     "healthz",
     "set_language",
     "admin:login",
@@ -347,6 +360,24 @@ def shared_knowledge_base(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
 
 
+def api_urls():
+    """The API's list and detail of each record type (the detail of its first record)."""
+    records = {
+        "instrumento": Instrument.objects.published(),
+        "practica": Practice.objects.published(),
+        "area": ThematicArea.objects.all(),
+        "grupo": TargetGroup.objects.all(),
+        "institucion": Institution.objects.all(),
+    }
+    urls = {}
+    for name, queryset in records.items():
+        urls[f"api:{name}-list"] = reverse(f"api:{name}-list")
+        urls[f"api:{name}-detail"] = reverse(
+            f"api:{name}-detail", args=[queryset.order_by("slug")[0].slug]
+        )
+    return urls
+
+
 @pytest.fixture
 def pages(shared_knowledge_base, db):
     """Each public URL name, with a URL of it that answers before any bad input: records
@@ -377,6 +408,10 @@ def pages(shared_knowledge_base, db):
         "catalogue:robots": reverse("catalogue:robots"),
         "catalogue:sitemap_index": reverse("catalogue:sitemap_index"),
         "catalogue:sitemap": reverse("catalogue:sitemap", args=["instrumentos"]),
+        "api_documentation": reverse("api_documentation"),
+        "api:api-root": reverse("api:api-root"),
+        "api:schema": reverse("api:schema"),
+        **api_urls(),
         "healthz": reverse("healthz"),
         "set_language": reverse("set_language"),
         "admin:login": reverse("admin:login"),

@@ -41,6 +41,7 @@ def page_paths():
         "objectives": reverse("compact:objective_list"),
         "objective": Objective.objects.get(number=5).get_absolute_url(),
         "matrix": reverse("compact:matrix"),
+        "api": reverse("api_documentation"),
         "not_found": "/instrumentos/no-existe/",
     }
 

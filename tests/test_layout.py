@@ -11,8 +11,8 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each layer may import the layers after it in this list, never those before it.
-LAYERS = ["ops", "catalogue", "compact", "practices", "programs", "core"]
-PRODUCT = ["config", "core", "programs", "practices", "compact", "catalogue"]
+LAYERS = ["ops", "api", "catalogue", "compact", "practices", "programs", "core"]
+PRODUCT = ["config", "core", "programs", "practices", "compact", "catalogue", "api"]
 PROJECT = [*PRODUCT, "ops"]
 MAX_FUNCTION_LINES = 50
 MAX_CLASS_LINES = 150

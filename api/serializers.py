@@ -1,0 +1,239 @@
+"""What the API says of each record: only what the records hold, and only their published
+links. A link to another record names it and gives both its page and its API address."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from compact.models import ObjectiveLink
+from core.records import PublicationStatus
+from practices.models import Practice, ThematicArea
+from programs.linked_data import stated_date
+from programs.models import Institution, Instrument, Place, TargetGroup
+
+
+class LinkSerializer(serializers.Serializer):
+    """The shape of a link, for the schema."""
+
+    slug = serializers.CharField()
+    nombre = serializers.CharField()
+    pagina = serializers.URLField(help_text="La página pública del registro.")
+    api = serializers.URLField(help_text="El registro en esta API.")
+
+
+@extend_schema_field(LinkSerializer)
+class LinkField(serializers.Field):
+    """A record as a link: `view` is the API's detail view for its type."""
+
+    def __init__(self, view, **kwargs):
+        self.view = view
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, record):
+        return link_to(record, self.view, self.context["request"])
+
+
+def link_to(record, view, request):
+    return {
+        "slug": record.slug,
+        "nombre": str(record),
+        "pagina": request.build_absolute_uri(record.get_absolute_url()),
+        "api": reverse(f"api:{view}-detail", args=[record.slug], request=request),
+    }
+
+
+def links(view, source):
+    return serializers.ListField(child=LinkField(view), source=source, read_only=True)
+
+
+class StatedDate(serializers.Serializer):
+    fecha = serializers.CharField(help_text="«2016», «2016-06» o «2016-06-14».")
+    precision = serializers.ChoiceField(choices=["year", "month", "day"])
+
+
+def date_of(value, precision):
+    """A date as precise as the source gives it, or None where it gives none."""
+    if value is None:
+        return None
+    return {"fecha": stated_date(value, precision), "precision": precision}
+
+
+class ObjectiveLinkSerializer(serializers.ModelSerializer):
+    """An editorial link to an objective of the Global Compact (not stated by the source)."""
+
+    objetivo = serializers.IntegerField(source="objective.number")
+    titulo = serializers.CharField(source="objective.title_es")
+    metas_ods = serializers.SerializerMethodField()
+    justificacion = serializers.CharField(source="rationale")
+    cita_fuente = serializers.CharField(source="source_quote")
+
+    class Meta:
+        model = ObjectiveLink
+        fields = ["objetivo", "titulo", "metas_ods", "justificacion", "cita_fuente"]
+
+    def get_metas_ods(self, link) -> list[str]:
+        return [target.code for target in link.sdg_targets.all()]
+
+
+class ParticipationSerializer(serializers.Serializer):
+    institucion = LinkField("institucion", source="institution")
+    papel = serializers.CharField(source="role")
+    papel_nombre = serializers.CharField(source="get_role_display")
+    fuente = serializers.CharField(source="citation", help_text="Vacía si lo dice el documento.")
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    codigo = serializers.CharField(source="code")
+    nombre = serializers.CharField(source="name")
+    tipo = serializers.CharField(source="kind")
+
+    class Meta:
+        model = Place
+        fields = ["codigo", "nombre", "tipo"]
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    pagina = serializers.SerializerMethodField()
+    nombre = serializers.CharField(source="name")
+    siglas = serializers.CharField(source="acronym")
+    tipo = serializers.CharField(source="kind")
+    tipo_nombre = serializers.CharField(source="get_kind_display")
+    resumen = serializers.CharField(source="summary")
+    descripcion = serializers.CharField(source="description")
+    estado_declarado = serializers.CharField(source="stated_status")
+    fecha_inicio = serializers.SerializerMethodField()
+    fecha_termino = serializers.SerializerMethodField()
+    areas_tematicas = serializers.SerializerMethodField()
+    practicas = links("practica", "practices.all")
+    instituciones = ParticipationSerializer(source="participations.all", many=True)
+    grupos_de_poblacion = links("grupo", "target_groups.all")
+    lugares = PlaceSerializer(source="places.all", many=True)
+    forma_parte_de = serializers.SerializerMethodField()
+    fundamento_legal = links("instrumento", "legal_basis.all")
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links.all", many=True)
+    cita_fuente = serializers.CharField(source="source_quote")
+    citacion = serializers.CharField(source="citation")
+    actualizado = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "slug", "pagina", "nombre", "siglas", "tipo", "tipo_nombre", "resumen",
+            "descripcion", "estado_declarado", "fecha_inicio", "fecha_termino",
+            "areas_tematicas", "practicas", "instituciones", "grupos_de_poblacion", "lugares",
+            "forma_parte_de", "fundamento_legal", "objetivos_del_pacto", "cita_fuente",
+            "citacion", "actualizado",
+        ]  # fmt: skip
+
+    def get_pagina(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+    @extend_schema_field(StatedDate(allow_null=True))
+    def get_fecha_inicio(self, record):
+        return date_of(record.start_date, record.start_precision)
+
+    @extend_schema_field(StatedDate(allow_null=True))
+    def get_fecha_termino(self, record):
+        return date_of(record.end_date, record.end_precision)
+
+    def get_areas_tematicas(self, record) -> list[int]:
+        return sorted({practice.area.number for practice in record.practices.all()})
+
+    @extend_schema_field(LinkSerializer(allow_null=True))
+    def get_forma_parte_de(self, record):
+        parent = record.parent
+        if parent is None or parent.publication_status != PublicationStatus.PUBLISHED:
+            return None
+        return link_to(parent, "instrumento", self.context["request"])
+
+
+class PracticeSerializer(serializers.ModelSerializer):
+    pagina = serializers.SerializerMethodField()
+    area_tematica = serializers.IntegerField(source="area.number")
+    orden = serializers.IntegerField(source="position")
+    titulo = serializers.CharField(source="title")
+    resumen = serializers.CharField(source="summary")
+    texto = serializers.CharField(source="body")
+    instrumentos = links("instrumento", "instruments.all")
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links.all", many=True)
+    cita_fuente = serializers.CharField(source="source_quote")
+    actualizado = serializers.DateTimeField(source="updated_at")
+
+    class Meta:
+        model = Practice
+        fields = [
+            "slug", "pagina", "area_tematica", "orden", "titulo", "resumen", "texto",
+            "instrumentos", "objetivos_del_pacto", "cita_fuente", "actualizado",
+        ]  # fmt: skip
+
+    def get_pagina(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
+class ThematicAreaSerializer(serializers.ModelSerializer):
+    pagina = serializers.SerializerMethodField()
+    numero = serializers.IntegerField(source="number")
+    titulo = serializers.CharField(source="title")
+    texto_de_la_resolucion = serializers.CharField(source="resolution_text")
+    practicas = links("practica", "published_practices")
+    cita_fuente = serializers.CharField(source="source_quote")
+
+    class Meta:
+        model = ThematicArea
+        fields = [
+            "slug", "pagina", "numero", "titulo", "texto_de_la_resolucion", "practicas",
+            "cita_fuente",
+        ]  # fmt: skip
+
+    def get_pagina(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    pagina = serializers.SerializerMethodField()
+    nombre = serializers.CharField(source="name")
+    siglas = serializers.CharField(source="acronym")
+    tipo = serializers.CharField(source="kind")
+    pais = serializers.SerializerMethodField()
+    descripcion = serializers.CharField(source="description")
+    cita_fuente = serializers.CharField(source="source_quote")
+    citacion = serializers.CharField(source="citation")
+
+    class Meta:
+        model = Institution
+        fields = [
+            "slug", "pagina", "nombre", "siglas", "tipo", "pais", "descripcion",
+            "cita_fuente", "citacion",
+        ]  # fmt: skip
+
+    def get_pagina(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_pais(self, record):
+        return record.country.code if record.country else None
+
+
+class TargetGroupSerializer(serializers.ModelSerializer):
+    pagina = serializers.SerializerMethodField()
+    nombre = serializers.CharField(source="name")
+    siglas = serializers.CharField(source="acronym")
+    forma_parte_de = serializers.SerializerMethodField()
+    descripcion = serializers.CharField(source="description")
+    cita_fuente = serializers.CharField(source="source_quote")
+
+    class Meta:
+        model = TargetGroup
+        fields = [
+            "slug", "pagina", "nombre", "siglas", "forma_parte_de", "descripcion", "cita_fuente",
+        ]  # fmt: skip
+
+    def get_pagina(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+    @extend_schema_field(LinkSerializer(allow_null=True))
+    def get_forma_parte_de(self, record):
+        if record.parent is None:
+            return None
+        return link_to(record.parent, "grupo", self.context["request"])
