@@ -571,6 +571,7 @@ def test_query_counts_do_not_grow_with_the_data(client):
             publication_status=PublicationStatus.PUBLISHED,
             start_date=datetime.date(2000 + n % 20, 1, 1),
             start_precision="year",
+            start_kind="iniciado",
         )
         instrument.target_groups.add(groups[n % 3])
         instrument.places.add(places[n % 3])

@@ -1,0 +1,173 @@
+"""Only stated facts: no status, target group, place, institution or date is shown unless
+its source states it. Each is held to the record's passage (`source_quote`, which occurs
+in the source document) or to the other public source the record cites (`citation`),
+and the pages mark what comes from the citation."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from core.records import DatePrecision
+from programs.models import DateKind, Instrument, Participation, Status
+from programs.provenance import mentions, normalize, states_date, terms
+
+SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
+
+pytestmark = pytest.mark.usefixtures("knowledge_base")
+
+
+def instruments():
+    return Instrument.objects.prefetch_related("target_groups", "places").order_by("slug")
+
+
+def in_source(passage):
+    return normalize(passage) in normalize(SOURCE)
+
+
+def test_every_status_is_stated_by_a_passage_of_the_source():
+    stated = list(Instrument.objects.exclude(stated_status=""))
+    assert stated, "the source states some statuses (PTRM 2008 finished, the PLM proposed)"
+    for instrument in stated:
+        assert instrument.status_quote, instrument.slug
+        assert normalize(instrument.status_quote) in normalize(instrument.source_quote)
+        assert in_source(instrument.status_quote), instrument.slug
+    for instrument in Instrument.objects.filter(stated_status=""):
+        assert instrument.status is None  # nothing derived from the dates
+        assert not instrument.status_quote
+
+
+def test_the_statuses_the_source_states():
+    statuses = dict(
+        Instrument.objects.exclude(stated_status="").values_list("slug", "stated_status")
+    )
+    assert statuses == {
+        "ptrm-2008": Status.CONCLUDED,  # «finalizó en mayo de 2011»
+        "ptrm-2015": Status.CONCLUDED,  # «se implementó del 13 de enero al 18 de diciembre de 2015»
+        "programa-laboral-migratorio": Status.PLANNED,  # «propuso … la puesta en marcha»
+    }
+
+
+def test_every_target_group_and_place_is_named_by_the_passage_or_the_citation():
+    unsupported = {
+        instrument.slug: instrument.provenance.unsupported
+        for instrument in instruments()
+        if instrument.provenance.unsupported
+    }
+    assert unsupported == {}
+
+
+def test_every_date_has_a_kind_and_is_given_by_the_passage_or_the_citation():
+    for instrument in Instrument.objects.all():
+        for prefix in ("start", "end"):
+            date = getattr(instrument, f"{prefix}_date")
+            kind = getattr(instrument, f"{prefix}_kind")
+            assert bool(date) == bool(kind), f"{instrument.slug}: {prefix} date without kind"
+            if date:
+                precision = getattr(instrument, f"{prefix}_precision")
+                assert states_date(instrument.source_quote, date, precision) or states_date(
+                    instrument.citation, date, precision
+                ), f"{instrument.slug}: {prefix} date {date} not in its passage nor citation"
+
+
+def test_a_planned_end_reads_as_planned():
+    ptrm_2017 = Instrument.objects.get(slug="ptrm-2017")
+    assert "concluirá el 19 de diciembre" in ptrm_2017.source_quote
+    assert ptrm_2017.end_kind == DateKind.PLANNED_END
+    assert ptrm_2017.planned_end and ptrm_2017.status is None
+
+
+def test_every_institution_without_a_citation_is_named_by_the_passage():
+    """By its name, its acronym or the words the source uses for it, in the record's
+    passage, in that of the record it is part of (the MICIC initiative's passage names
+    the OIM for its study and its training) or in that of its practice (which often says
+    who acts: «El Estado mexicano ha emitido tres programas…»)."""
+    unnamed = []
+    participations = Participation.objects.select_related("instrument__parent", "institution")
+    for participation in participations.filter(citation="").prefetch_related(
+        "instrument__practices"
+    ):
+        institution, instrument = participation.institution, participation.instrument
+        names = [institution.name, institution.acronym, *institution.source_terms.splitlines()]
+        passages = [instrument.source_quote]
+        if instrument.parent:
+            passages.append(instrument.parent.source_quote)
+        passages += [practice.source_quote for practice in instrument.practices.all()]
+        if not any(mentions(passage, [n for n in names if n]) for passage in passages):
+            unnamed.append(f"{instrument.slug}: {institution.slug}")
+    assert unnamed == []
+
+
+@pytest.mark.parametrize(
+    "slug, group",
+    [
+        ("sistema-nacional-de-competencias", "trabajadores-migrantes"),
+        ("certificacion-nacional-de-nivel-de-idioma", "trabajadores-migrantes"),
+    ],
+)
+def test_groups_the_passage_does_not_name_are_gone(slug, group):
+    assert not Instrument.objects.get(slug=slug).target_groups.filter(slug=group).exists()
+
+
+def test_countries_the_passage_does_not_name_are_gone():
+    assert not Instrument.objects.get(slug="mecanismo-de-movilidad-laboral").places.exists()
+
+
+def test_names_follow_the_source_or_cite_their_own():
+    cenni = Instrument.objects.get(acronym="CENNI")
+    assert "Nivel del Idioma" in cenni.source_quote
+    assert cenni.name == "Certificación Nacional de Nivel de Idioma"
+    assert "Nivel de Idioma" in cenni.citation  # the official name, cited
+    study = Instrument.objects.get(slug="estudio-vulnerabilidad-personas-migrantes")
+    assert study.name in SOURCE
+
+
+def test_group_terms_are_the_sources_words():
+    """A term recorded on a group or a place is a word the source uses."""
+    from programs.models import Place, TargetGroup
+
+    for record in [*TargetGroup.objects.all(), *Place.objects.all()]:
+        for term in record.source_terms.splitlines():
+            assert mentions(SOURCE, [term]), f"{record}: «{term}» is not in the source"
+    assert "NNA" in terms(TargetGroup.objects.get(slug="ninas-ninos-y-adolescentes"))
+
+
+def test_states_date_needs_the_year_month_and_day_as_precise_as_the_date():
+    day = datetime.date(2015, 1, 13)
+    text = "El segundo se implementó del 13 de enero al 18 de diciembre de 2015"
+    assert states_date(text, day, DatePrecision.DAY)
+    assert not states_date(text, datetime.date(2015, 1, 14), DatePrecision.DAY)
+    assert not states_date(text, datetime.date(2015, 2, 1), DatePrecision.MONTH)
+    assert states_date("En 2016 México lanzó", datetime.date(2016, 1, 1), DatePrecision.YEAR)
+    assert not states_date("En 20160 casos", datetime.date(2016, 1, 1), DatePrecision.YEAR)
+
+
+def test_a_status_without_its_passage_is_refused():
+    instrument = Instrument.objects.get(slug="sommex")
+    instrument.stated_status = Status.CONCLUDED
+    with pytest.raises(ValidationError) as refused:
+        instrument.full_clean()
+    assert "status_quote" in refused.value.message_dict
+    instrument.status_quote = "Esta iniciativa concluyó."  # not in its passage
+    with pytest.raises(ValidationError) as refused:
+        instrument.full_clean()
+    assert "no está en la cita" in str(refused.value.message_dict["status_quote"])
+    instrument.status_quote = "En 2016 México lanzó"
+    instrument.full_clean()  # words of its passage: accepted
+
+
+def test_a_date_without_its_kind_is_refused():
+    instrument = Instrument.objects.get(slug="sommex")
+    instrument.start_kind = ""
+    with pytest.raises(ValidationError) as refused:
+        instrument.full_clean()
+    assert "start_kind" in refused.value.message_dict
+
+
+def test_the_database_refuses_a_status_without_a_passage_and_a_date_without_a_kind():
+    from django.db import IntegrityError, transaction
+
+    for change in ({"stated_status": Status.IN_FORCE}, {"start_kind": ""}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Instrument.objects.filter(slug="sommex").update(**change)
