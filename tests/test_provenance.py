@@ -4,6 +4,8 @@ in the source document) or to the other public source the record cites (`citatio
 and the pages mark what comes from the citation."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.conf import settings
@@ -171,3 +173,60 @@ def test_the_database_refuses_a_status_without_a_passage_and_a_date_without_a_ki
     for change in ({"stated_status": Status.IN_FORCE}, {"start_kind": ""}):
         with pytest.raises(IntegrityError), transaction.atomic():
             Instrument.objects.filter(slug="sommex").update(**change)
+
+
+# The pages --------------------------------------------------------------------------
+
+
+def page(client, url):
+    """The page's text: a term and its description apart, inline markup dropped."""
+    response = client.get(url)
+    assert response.status_code == 200
+    text = re.sub(r"</(dt|dd|li|p|h\d)>", " ", response.content.decode())
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def instrument_page(client, slug):
+    return page(client, Instrument.objects.get(slug=slug).get_absolute_url())
+
+
+def test_a_stated_status_is_shown_with_the_words_that_state_it(client):
+    text = instrument_page(client, "ptrm-2008")
+    assert "Concluido: «se publicó en noviembre de 2008 y finalizó en mayo de 2011»" in text
+    assert "Publicado noviembre de 2008" in text and "Concluido mayo de 2011" in text
+
+
+def test_without_a_stated_status_the_page_says_what_the_source_says(client):
+    text = instrument_page(client, "sommex")
+    assert "La fuente no lo declara; dice: lanzado en 2016." in text
+    assert "vigente" not in text.lower() and "Concluido" not in text
+    assert "Vigencia de la iniciativa" in text  # the key figure: «una vigencia de 3 años»
+    law = instrument_page(client, "ley-de-migracion")
+    assert "status-vigente" not in law and "La fuente no lo declara" in law
+
+
+def test_a_planned_end_reads_as_announced_not_as_fact(client):
+    text = instrument_page(client, "ptrm-2017")
+    assert "Iniciado 9 de enero de 2017" in text
+    assert "Previsto hasta 19 de diciembre de 2017 (término anunciado por la fuente" in text
+    timeline = page(client, "/cronologia/")
+    assert "previsto hasta el 19 de diciembre de 2017" in timeline
+    assert 'class="timeline-bar planned"' in client.get("/cronologia/").content.decode()
+
+
+def test_facts_from_another_source_are_marked_on_every_page_type(client):
+    law = instrument_page(client, "ley-de-migracion")
+    # the date, from the Diario Oficial
+    assert "Publicado 25 de mayo de 2011 (fuente: Diario Oficial de la Federación" in law
+    triangle = instrument_page(client, "proyecto-prevencion-migracion-nna-triangulo-norte")
+    assert "Guatemala (fuente: El Triángulo Norte de Centroamérica comprende" in triangle
+    inm = page(client, "/instituciones/inm/")
+    assert "(fuente: Ley de Migración (Diario Oficial de la Federación, 25 de mayo" in inm
+    group = page(client, "/grupos/ninas-ninos-y-adolescentes/")
+    assert "Lo que dice el documento fuente" in group
+    catalogue = page(client, "/instrumentos/?tipo=ley")
+    assert "Publicado el 25 de mayo de 2011 (según otra fuente)" in catalogue
+    practice = page(
+        client, Instrument.objects.get(slug="ley-de-migracion").practices.first().get_absolute_url()
+    )
+    assert "(según otra fuente)" in practice

@@ -201,6 +201,11 @@ PASSAGES = {  # widened to the words that name the record's groups, places, inst
         "México desarrolló el “Modelo de prevención",
         "los factores de protección de esta población.",
     ),
+    "grupos-beta-de-proteccion-a-migrantes": span(
+        "Grupos Beta de Protección a Migrantes, dedicados",
+        "para prevenir abusos en su contra.",
+    ),
+    "ptrm-2017": span("El Estado mexicano ha emitido tres programas temporales", "(PTRM 2017)."),
     "tu-vivienda-en-mexico": span(
         "La mejor manera de maximizar", "hipotecarias privadas y desarrolladores de vivienda."
     ),
@@ -234,7 +239,7 @@ NOT_IN_PASSAGE = {  # slug: (groups, places) its passage does not name
     "ley-de-migracion": (["migrantes-de-retorno"], []),
     "ptrm-2008": (["migrantes-en-situacion-irregular"], ["MX"]),
     "ptrm-2015": (["migrantes-en-situacion-irregular"], ["MX"]),
-    "ptrm-2017": (["migrantes-en-situacion-irregular", "personas-extranjeras-en-mexico"], ["MX"]),
+    "ptrm-2017": (["migrantes-en-situacion-irregular", "personas-extranjeras-en-mexico"], []),
     "sistema-nacional-de-competencias": (["trabajadores-migrantes"], []),
     "certificacion-nacional-de-nivel-de-idioma": (["trabajadores-migrantes"], []),
     "mecanismo-de-movilidad-laboral": ([], ["CA", "MX"]),
@@ -249,7 +254,6 @@ NOT_IN_PASSAGE = {  # slug: (groups, places) its passage does not name
             "protocolo-nna-en-procedimientos-administrativos-migratorios",
             "protocolo-deteccion-nna-proteccion-internacional",
             "protocolo-victimas-de-trata",
-            "grupos-beta-de-proteccion-a-migrantes",
             "programas-temporales-de-regularizacion-migratoria",
             "tarjeta-de-residente-temporal",
             "subprograma-movilidad-laboral-sector-agricola",
