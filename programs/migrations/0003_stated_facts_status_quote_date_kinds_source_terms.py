@@ -49,6 +49,9 @@ def only_stated_facts(apps, schema_editor):
         Instrument.objects.filter(**{f"{prefix}_date__isnull": True}).exclude(
             **{f"{prefix}_kind": ""}
         ).update(**{f"{prefix}_kind": ""})
+    # PostgreSQL alters no table with deferred checks pending: settle them now.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
