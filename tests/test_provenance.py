@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from core.records import DatePrecision
-from programs.models import DateKind, Instrument, Participation, Status
+from practices.models import Practice
+from programs.models import DateKind, Instrument, KeyFigure, Participation, Status
 from programs.provenance import mentions, normalize, states_date, terms
 
 SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
@@ -99,6 +100,26 @@ def test_every_institution_without_a_citation_is_named_by_the_passage():
         if not any(mentions(passage, [n for n in names if n]) for passage in passages):
             unnamed.append(f"{instrument.slug}: {institution.slug}")
     assert unnamed == []
+
+
+def test_every_practice_names_its_instruments_and_every_figure_its_period():
+    """A practice's passage names each of its instruments (or holds its passage); a key
+    figure's period is given by its own passage or its instrument's."""
+    for practice in Practice.objects.prefetch_related("instruments"):
+        for instrument in practice.instruments.all():
+            names = [name for name in (instrument.name, instrument.acronym) if name]
+            assert mentions(practice.source_quote, names) or normalize(
+                instrument.source_quote
+            ) in normalize(practice.source_quote), f"{practice.slug}: {instrument.slug}"
+    for figure in KeyFigure.objects.select_related("instrument"):
+        for prefix in ("start", "end"):
+            date, precision = (
+                getattr(figure, f"{prefix}_date"),
+                getattr(figure, f"{prefix}_precision"),
+            )
+            if date:
+                passages = (figure.source_quote, figure.instrument.source_quote)
+                assert any(states_date(text, date, precision) for text in passages), figure
 
 
 @pytest.mark.parametrize(
