@@ -10,11 +10,13 @@ import re
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from core.records import DatePrecision
 from practices.models import Practice
 from programs.models import DateKind, Instrument, KeyFigure, Participation, Status
 from programs.provenance import mentions, normalize, states_date, terms
+from tests.helpers import admin_form_data
 
 SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
 
@@ -251,3 +253,21 @@ def test_facts_from_another_source_are_marked_on_every_page_type(client):
         client, Instrument.objects.get(slug="ley-de-migracion").practices.first().get_absolute_url()
     )
     assert "(según otra fuente)" in practice
+
+
+def test_the_admin_refuses_a_status_without_its_words_and_a_date_without_its_kind(admin_client):
+    instrument = Instrument.objects.get(slug="sommex")
+    url = reverse("admin:programs_instrument_change", args=[instrument.pk])
+    form = admin_form_data(admin_client.get(url))
+    refused = admin_client.post(url, {**form, "stated_status": Status.CONCLUDED})
+    assert refused.status_code == 200
+    errors = refused.context["adminform"].form.errors
+    assert "Indique el pasaje de la fuente que declara el estado." in errors["status_quote"]
+    refused = admin_client.post(url, {**form, "start_kind": ""})
+    assert (
+        "Indique qué marca la fecha según la fuente."
+        in (refused.context["adminform"].form.errors["start_kind"])
+    )
+    stated = {**form, "stated_status": Status.IN_FORCE, "status_quote": "En 2016 México lanzó"}
+    assert admin_client.post(url, stated).status_code == 302
+    assert Instrument.objects.get(slug="sommex").status == Status.IN_FORCE
