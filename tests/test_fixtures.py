@@ -91,10 +91,9 @@ def test_six_areas_each_with_practices_in_source_order():
 
 
 def test_every_instrument_is_reached_from_a_practice_and_has_what_its_passage_names():
-    """Groups and institutions only where the source names them (tests/test_provenance.py):
-    most records have both; the certifications, whose passage names nobody, have no
-    group, and the agricultural workers' project, whose passage says it was put in motion
-    but not by whom, no institution."""
+    """Groups only where the source names them (tests/test_provenance.py): most records
+    have some; the certifications, whose passage names nobody, and the PTRM 2017, whose
+    passage says only when it runs, have none."""
     instruments = Instrument.objects.annotate(
         practice_count=Count("practices", distinct=True),
         group_count=Count("target_groups", distinct=True),
@@ -102,14 +101,13 @@ def test_every_instrument_is_reached_from_a_practice_and_has_what_its_passage_na
     )
     for instrument in instruments:
         assert instrument.practice_count, f"{instrument}: no practice"
+        assert instrument.institution_count, f"{instrument}: no institution"
     without_groups = {i.slug for i in instruments if not i.group_count}
     assert without_groups == {
         "sistema-nacional-de-competencias",
         "certificacion-nacional-de-nivel-de-idioma",
         "ptrm-2017",
     }
-    without_institutions = {i.slug for i in instruments if not i.institution_count}
-    assert without_institutions == {"proyecto-acreditacion-de-habilidades-jornaleros-agricolas"}
 
 
 def test_links_are_consistent():

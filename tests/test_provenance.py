@@ -19,6 +19,9 @@ from programs.provenance import mentions, normalize, states_date, terms
 from tests.helpers import admin_form_data
 
 SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
+# Each area's heading in the source: the practices under it are Mexico's.
+AUTHOR_HEADING = "Buenas prácticas y políticas de México:"
+assert SOURCE.count(AUTHOR_HEADING) == 6
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 
@@ -87,7 +90,8 @@ def test_every_institution_without_a_citation_is_named_by_the_passage():
     """By its name, its acronym or the words the source uses for it, in the record's
     passage, in that of the record it is part of (the MICIC initiative's passage names
     the OIM for its study and its training) or in that of its practice (which often says
-    who acts: «El Estado mexicano ha emitido tres programas…»)."""
+    who acts: «El Estado mexicano ha emitido tres programas…»). The Government of Mexico
+    is the source's author: every area lists «Buenas prácticas y políticas de México»."""
     unnamed = []
     participations = Participation.objects.select_related("instrument__parent", "institution")
     for participation in participations.filter(citation="").prefetch_related(
@@ -99,6 +103,8 @@ def test_every_institution_without_a_citation_is_named_by_the_passage():
         if instrument.parent:
             passages.append(instrument.parent.source_quote)
         passages += [practice.source_quote for practice in instrument.practices.all()]
+        if institution.slug == "gobierno-de-mexico":
+            passages.append(AUTHOR_HEADING)
         if not any(mentions(passage, [n for n in names if n]) for passage in passages):
             unnamed.append(f"{instrument.slug}: {institution.slug}")
     assert unnamed == []

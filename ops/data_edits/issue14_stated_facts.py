@@ -54,7 +54,6 @@ from practices.models import Practice  # noqa: E402
 from programs.models import (  # noqa: E402
     Institution,
     Instrument,
-    Participation,
     Place,
     TargetGroup,
 )
@@ -148,10 +147,6 @@ INSTITUTION_TERMS = {
         ]
     },
 }
-# Roles no passage states (the source says the project was put in motion, not by whom).
-UNSTATED_ROLES = [
-    ("proyecto-acreditacion-de-habilidades-jornaleros-agricolas", "gobierno-de-mexico"),
-]
 DATE_KINDS = {  # slug: (what the start marks, what the end marks)
     "ley-de-migracion": ("publicado", ""),  # the Diario Oficial, cited
     "reglamento-de-la-ley-de-migracion": ("publicado", ""),
@@ -315,10 +310,6 @@ with transaction.atomic():
     for institution in Institution.objects.all():
         terms = INSTITUTION_TERMS.get(institution.slug, [])
         store(institution, source_terms="\n".join(terms))
-    for instrument_slug, institution_slug in UNSTATED_ROLES:
-        Participation.objects.filter(
-            instrument__slug=instrument_slug, institution__slug=institution_slug, citation=""
-        ).delete()
     for place in Place.objects.all():
         store(place, source_terms="\n".join(PLACE_TERMS.get(place.code, [])))
     for instrument in Instrument.objects.all():
