@@ -16,6 +16,7 @@ from core.records import DatePrecision
 from practices.models import Practice
 from programs.models import DateKind, Instrument, KeyFigure, Participation, Status
 from programs.provenance import mentions, normalize, states_date, terms
+from tests.factories import make_instrument
 from tests.helpers import admin_form_data
 
 SOURCE = settings.SOURCE_DOCUMENT.read_text(encoding="utf-8")
@@ -277,3 +278,21 @@ def test_the_admin_refuses_a_status_without_its_words_and_a_date_without_its_kin
     stated = {**form, "stated_status": Status.IN_FORCE, "status_quote": "En 2016 México lanzó"}
     assert admin_client.post(url, stated).status_code == 302
     assert Instrument.objects.get(slug="sommex").status == Status.IN_FORCE
+
+
+@pytest.mark.parametrize("end_kind, period", [("concluido", True), ("previsto-hasta", False)])
+def test_linked_data_states_a_period_only_when_both_ends_are_facts(end_kind, period):
+    from programs.linked_data import instrument_data
+
+    project = make_instrument(
+        slug="proyecto-de-prueba",
+        kind="proyecto",
+        start_date=datetime.date(2017, 1, 9),
+        start_precision="day",
+        start_kind="iniciado",
+        end_date=datetime.date(2017, 12, 19),
+        end_precision="day",
+        end_kind=end_kind,
+    )
+    data = instrument_data(project, str, "2017-01-09", "2017-12-19")
+    assert ("temporalCoverage" in data) == period  # «concluirá»: only announced
