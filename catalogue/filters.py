@@ -75,7 +75,10 @@ class InstrumentFilter(django_filters.FilterSet):
     grupo = by_key(_("Grupo de población"), TargetGroup.objects.all(), "target_groups")
     institucion = by_key(_("Institución"), Institution.objects.all(), "institutions")
     lugar = by_key(_("Lugar"), Place.objects.all(), "places", key="code")
-    estado = django_filters.MultipleChoiceFilter(label=_("Estado"), choices=Status.choices)
+    # Only the statuses a source states: a record whose source states none has none.
+    estado = django_filters.MultipleChoiceFilter(
+        label=_("Estado según la fuente"), choices=Status.choices
+    )
     desde = YearFilter(label=_("Desde el año"), min_value=1900, max_value=2100)
     hasta = YearFilter(label=_("Hasta el año"), min_value=1900, max_value=2100)
     orden = django_filters.ChoiceFilter(label=_("Ordenar por"), choices=SORTS, empty_label=None)

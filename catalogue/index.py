@@ -2,7 +2,7 @@
 once per revision of the knowledge base (core/search/engine.py) and shared by every
 request of the process.
 
-For each facet value (an area, a kind, a status, a target group, an institution, a
+For each facet value (an area, a kind, a stated status, a target group, an institution, a
 place, an objective of the Global Compact, an SDG target) a bitmap holds the
 instruments that have it; a group's or a country's bitmap also
 holds those of its sub-groups or states, as their filters include them. Years and dates
@@ -25,7 +25,6 @@ from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
-from django.utils import timezone
 from pyroaring import BitMap
 
 from compact.models import Objective, ObjectiveLink, SDGTarget
@@ -403,18 +402,6 @@ def choice_facet(values, choices):
 
 
 def statuses(instruments):
-    """Each instrument's status: the stated one, or the one the dates give today."""
-    today = timezone.localdate()
-    found = []
-    for row in instruments:
-        start, end, status = row["start_date"], row["end_date"], row["stated_status"]
-        if not status:
-            status = (
-                Status.PLANNED
-                if start and start > today
-                else Status.CONCLUDED
-                if end and end < today
-                else Status.IN_FORCE
-            )
-        found.append(str(status))
-    return found
+    """Each instrument's status as its source states it ("" when none does: nothing is
+    derived from the dates)."""
+    return [row["stated_status"] for row in instruments]

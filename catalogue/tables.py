@@ -8,7 +8,7 @@ from core.records import PublicationStatus
 from core.search.searchable import SEARCH_COLUMNS
 from practices.models import Practice
 from programs.linked_data import stated_date
-from programs.models import Instrument, Participation, Status, TargetGroup
+from programs.models import DateKind, Instrument, Participation, Status, TargetGroup
 
 from .export import Table, permalink, timestamp
 
@@ -51,14 +51,21 @@ def areas(instrument):
 
 
 def participants(instrument):
+    """Each institution with its role, and the other source it comes from when the source
+    document does not state it."""
     return [
-        f"{participation.institution} ({participation.get_role_display()})"
+        f"{participation.institution} ({participation.get_role_display()}"
+        + (f"; fuente: {participation.citation})" if participation.citation else ")")
         for participation in instrument.participations.all()
     ]
 
 
 def stated_status(instrument):
     return str(Status(instrument.stated_status).label) if instrument.stated_status else ""
+
+
+def date_kind(value):
+    return str(DateKind(value).label) if value else ""
 
 
 def parent(instrument):
@@ -78,11 +85,11 @@ INSTRUMENTS = [
     ("grupos_de_poblacion", lambda r, _request: names(r.target_groups.all())),
     ("lugares", lambda r, _request: names(r.places.all())),
     ("fecha_inicio", lambda r, _request: stated_date(r.start_date, r.start_precision)),
+    ("tipo_fecha_inicio", lambda r, _request: date_kind(r.start_kind)),
     ("fecha_termino", lambda r, _request: stated_date(r.end_date, r.end_precision)),
-    (
-        "estado_declarado",
-        lambda r, _request: str(Status(r.stated_status).label) if r.stated_status else "",
-    ),
+    ("tipo_fecha_termino", lambda r, _request: date_kind(r.end_kind)),
+    ("estado_declarado", lambda r, _request: stated_status(r)),
+    ("cita_estado", lambda r, _request: r.status_quote),
     ("forma_parte_de", lambda r, _request: parent(r)),
     ("fundamento_legal", lambda r, _request: names(r.legal_basis.all())),
     ("resumen", lambda r, _request: r.summary),

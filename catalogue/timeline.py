@@ -10,6 +10,7 @@ class Bar:
     left: float  # percent of the axis
     width: float  # percent of the axis
     open_ended: bool
+    planned: bool = False  # its end is announced ("concluirá…"), not a fact
 
 
 class Timeline:
@@ -37,7 +38,13 @@ class Timeline:
             end = (((item.end_date - origin).days + 1) / span * 100) if item.end_date else 100.0
             width = max(end - start, self.MIN_WIDTH)
             self.bars.append(
-                Bar(item, round(start, 3), round(min(width, 100 - start), 3), not item.end_date)
+                Bar(
+                    item,
+                    round(start, 3),
+                    round(min(width, 100 - start), 3),
+                    open_ended=not item.end_date,
+                    planned=bool(item.end_date) and item.planned_end,
+                )
             )
 
     @property

@@ -42,7 +42,20 @@ class InstitutionAdmin(SiteSearchMixin, HistoryAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("name", "acronym", "slug", "kind", "country", "description")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "acronym",
+                    "slug",
+                    "kind",
+                    "country",
+                    "description",
+                    "source_terms",
+                )
+            },
+        ),
         SOURCES,
         (_("Registro"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
@@ -58,7 +71,7 @@ class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin):
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("name", "slug", "parent", "description")}),
+        (None, {"fields": ("name", "slug", "parent", "description", "source_terms")}),
         SOURCES,
         (_("Registro"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
     )
@@ -85,7 +98,9 @@ class KeyFigureInline(admin.StackedInline):
 
 
 class CurrentStatusFilter(admin.SimpleListFilter):
-    title = _("estado")
+    """The status the source states (none is derived from the dates)."""
+
+    title = _("estado declarado")
     parameter_name = "estado"
 
     def lookups(self, request, model_admin):
@@ -134,9 +149,10 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
             _("Fechas y estado"),
             {
                 "fields": (
-                    ("start_date", "start_precision"),
-                    ("end_date", "end_precision"),
+                    ("start_date", "start_precision", "start_kind"),
+                    ("end_date", "end_precision", "end_kind"),
                     "stated_status",
+                    "status_quote",
                 )
             },
         ),

@@ -87,8 +87,11 @@ def instrument_data(instrument, absolute, start="", end=""):
             "genre": str(instrument.get_kind_display()),
             "dateModified": instrument.updated_at.isoformat(),
             "spatialCoverage": places,
-            # A missing end date is unknown, not "still running": said only when stated.
-            "temporalCoverage": f"{start}/{end}" if start and end else "",
+            # A missing end date is unknown, not "still running", and a planned end is not
+            # a fact: the period is said only when the source states both ends.
+            "temporalCoverage": (
+                f"{start}/{end}" if start and end and not instrument.planned_end else ""
+            ),
             "creator": [organization(i, absolute) for i in leads],
             "isBasedOn": legal_basis(instrument, absolute),
         }

@@ -7,9 +7,8 @@ and search uniform across kinds.
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Count, F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -31,6 +30,14 @@ from core.trees import (
     depth,
     in_subtrees,
     subtree_keys,
+)
+
+from .stated import (  # noqa: F401 - DateKind and its groups are re-exported
+    END_KINDS,
+    START_KINDS,
+    DateKind,
+    StatedFactsMixin,
+    stated_fact_constraints,
 )
 
 # Enumeration codes that appear in public URLs (kind, status, role…) are
@@ -176,21 +183,10 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
         subtree = Place.objects.filter(in_subtrees("country", places))
         return self._with_pks_in(Instrument.objects.filter(places__in=subtree))
 
-    def with_status(self):
-        """Annotate `current_status`: the stated status, or the one the dates give today."""
-        today = timezone.localdate()
-        return self.annotate(
-            current_status=Case(
-                When(~Q(stated_status=""), then=F("stated_status")),
-                When(start_date__gt=today, then=Value(Status.PLANNED)),
-                When(end_date__lt=today, then=Value(Status.CONCLUDED)),
-                default=Value(Status.IN_FORCE),
-                output_field=models.CharField(),
-            )
-        )
-
     def with_any_status(self, statuses):
-        return self.with_status().filter(current_status__in=statuses)
+        """Instruments whose source states one of `statuses`. No status is derived from
+        the dates: a record with none stated has none."""
+        return self.filter(stated_status__in=statuses)
 
     def active_between(self, first_year=None, last_year=None):
         """Dated instruments whose period overlaps the years given (either may be open)."""
@@ -220,6 +216,14 @@ class Place(SourcedModel):
         related_name="states",
         limit_choices_to={"kind": PlaceKind.COUNTRY},
         help_text=_("Solo para entidades federativas: el país al que pertenecen."),
+    )
+    source_terms = models.TextField(
+        _("términos de la fuente"),
+        blank=True,
+        help_text=_(
+            "Otras palabras con que la fuente nombra este lugar (p. ej. «beliceña»), "
+            "una por línea; un instrumento se vincula al lugar solo si su pasaje lo nombra."
+        ),
     )
 
     objects = PlaceQuerySet.as_manager()
@@ -267,6 +271,15 @@ class Institution(SearchableModel, SourcedModel):
         help_text=_("Vacío para los organismos internacionales."),
     )
     description = models.TextField(_("descripción"), blank=True)
+    source_terms = models.TextField(
+        _("términos de la fuente"),
+        blank=True,
+        help_text=_(
+            "Otras palabras con que la fuente nombra esta institución (p. ej. «el gobierno "
+            "de México»), una por línea; su papel en un instrumento se sustenta en el pasaje "
+            "que la nombra o en la fuente que cite la participación."
+        ),
+    )
 
     objects = InstitutionQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
@@ -317,6 +330,15 @@ class TargetGroup(SearchableModel, SourcedModel):
         help_text=_("El grupo más amplio que lo incluye; filtrar por aquel incluye a este."),
     )
     description = models.TextField(_("descripción"), blank=True)
+    source_terms = models.TextField(
+        _("términos de la fuente"),
+        blank=True,
+        help_text=_(
+            "Otras palabras con que la fuente nombra este grupo (p. ej. «NNA», «menores de "
+            "edad»), una por línea; un instrumento se vincula al grupo solo si su pasaje lo "
+            "nombra."
+        ),
+    )
 
     objects = TargetGroupQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
@@ -359,7 +381,7 @@ class TargetGroup(SearchableModel, SourcedModel):
             )
 
 
-class Instrument(SearchableModel, PublishableModel, DateRangeModel):
+class Instrument(StatedFactsMixin, SearchableModel, PublishableModel, DateRangeModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=300)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -374,9 +396,31 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
         choices=Status.choices,
         blank=True,
         help_text=_(
-            "Déjelo vacío para derivar el estado de las fechas; indíquelo solo cuando la "
-            "fuente lo declare (p. ej. un programa propuesto)."
+            "Solo si la fuente lo declara, con el pasaje que lo dice; si no, vacío: "
+            "el sitio no deduce ningún estado de las fechas."
         ),
+    )
+    status_quote = models.TextField(
+        _("pasaje del estado"),
+        blank=True,
+        help_text=_(
+            "Las palabras de la cita de la fuente que declaran el estado, tal cual "
+            "(p. ej. «finalizó en mayo de 2011»)."
+        ),
+    )
+    start_kind = models.CharField(
+        _("tipo de fecha de inicio"),
+        max_length=20,
+        choices=[(kind.value, kind.label) for kind in START_KINDS],
+        blank=True,
+        help_text=_("Lo que marca la fecha según la fuente: firmado, lanzado, publicado…"),
+    )
+    end_kind = models.CharField(
+        _("tipo de fecha de término"),
+        max_length=20,
+        choices=[(kind.value, kind.label) for kind in END_KINDS],
+        blank=True,
+        help_text=_("Concluido, o previsto hasta (un término anunciado, no un hecho)."),
     )
     parent = models.ForeignKey(
         "self",
@@ -398,8 +442,9 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
     related = models.ManyToManyField(
         "self", verbose_name=_("relacionados"), symmetrical=True, blank=True
     )
+    # Only the groups its source names: a record whose passage names none has none.
     target_groups = models.ManyToManyField(
-        TargetGroup, verbose_name=_("grupos de población"), related_name="instruments"
+        TargetGroup, verbose_name=_("grupos de población"), blank=True, related_name="instruments"
     )
     places = models.ManyToManyField(
         Place, verbose_name=_("lugares"), blank=True, related_name="instruments"
@@ -440,6 +485,7 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
             *DateRangeModel.Meta.constraints,
             choices_constraint("kind", InstrumentKind),
             choices_constraint("stated_status", Status, allow_blank=True),
+            *stated_fact_constraints(),
             models.UniqueConstraint(
                 fields=["acronym"],
                 condition=~Q(acronym=""),
@@ -464,21 +510,16 @@ class Instrument(SearchableModel, PublishableModel, DateRangeModel):
 
     @property
     def status(self):
-        """The stated status, or the one the dates give today."""
-        if self.stated_status:
-            return Status(self.stated_status)
-        today = timezone.localdate()
-        if self.start_date and self.start_date > today:
-            return Status.PLANNED
-        if self.end_date and self.end_date < today:
-            return Status.CONCLUDED
-        return Status.IN_FORCE
+        """The status the source states, or None: none is derived from the dates."""
+        return Status(self.stated_status) if self.stated_status else None
 
     def clean(self):
         super().clean()
         check_not_own_ancestor(
             self, "parent", _("Un instrumento no puede formar parte de sí mismo.")
         )
+        if errors := self.stated_fact_errors():
+            raise ValidationError(errors)
 
 
 class Participation(models.Model):

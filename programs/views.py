@@ -47,10 +47,12 @@ class InstitutionDetailView(DetailView):
             .select_related("instrument")
             .order_by("instrument__name")
         )
+        # Each role with its participations: a role taken from another source than the
+        # source document shows its citation, as on the instrument's page.
         by_role = {role: [] for role in Role}
         for participation in participations:
-            by_role[Role(participation.role)].append(participation.instrument)
-        roles = [(role.label, instruments) for role, instruments in by_role.items() if instruments]
+            by_role[Role(participation.role)].append(participation)
+        roles = [(role.label, found) for role, found in by_role.items() if found]
         return super().get_context_data(roles=roles, **kwargs)
 
 

@@ -43,6 +43,9 @@ def make_group(slug="ninez", **fields):
 def make_instrument(slug="ley-de-migracion", **fields):
     defaults = dict(name="Ley de Migración", kind=InstrumentKind.LAW, source_quote="la Ley")
     defaults["summary"] = "Regula la entrada y salida de personas."
+    for end in ("start", "end"):  # a date says what it marks
+        if fields.get(f"{end}_date") and f"{end}_kind" not in fields:
+            defaults[f"{end}_kind"] = "sin-precisar"
     return Instrument.objects.create(slug=slug, **(defaults | fields))
 
 

@@ -105,6 +105,7 @@ def create_records():
         description=PAYLOAD,
         start_date=datetime.date(2011, 5, 25),
         start_precision=DatePrecision.DAY,
+        start_kind="publicado",
         publication_status=PUBLISHED,
         **text,
     )
@@ -117,6 +118,7 @@ def create_records():
         description=PAYLOAD,
         start_date=datetime.date(2016, 1, 1),
         start_precision=DatePrecision.YEAR,
+        start_kind="lanzado",
         parent=law,
         publication_status=PUBLISHED,
         **text,

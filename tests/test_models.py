@@ -11,6 +11,8 @@ from django.utils import timezone, translation
 from core.records import DatePrecision, PublicationStatus
 from practices.models import ThematicArea
 from programs.models import (
+    END_KINDS,
+    START_KINDS,
     Institution,
     InstitutionKind,
     Instrument,
@@ -83,10 +85,21 @@ def test_date_and_precision_go_together(db, prefix, date_value, precision):
     assert_rejected(lambda: make_instrument(**fields))
 
 
+def stated_instrument():
+    return make_instrument(stated_status=Status.PLANNED, status_quote="la Ley")
+
+
+def dated_instrument():
+    dates = dict(start_date=date(2016, 1, 1), start_precision="year", start_kind="lanzado")
+    dates |= dict(end_date=date(2018, 12, 31), end_precision="year", end_kind="concluido")
+    return make_instrument(**dates)
+
+
 # A write that bypasses validation (shell, raw import) must still be refused.
 @pytest.mark.parametrize(
     "make, field",
     [(make_instrument, f) for f in ["kind", "stated_status", "publication_status", "end_precision"]]
+    + [(dated_instrument, f) for f in ["start_kind", "end_kind"]]
     + [(make_institution, "kind"), (make_place, "kind"), (make_participation, "role")]
     + [(make_practice, "publication_status")],
 )
@@ -101,7 +114,9 @@ def test_invalid_choice_written_to_database_is_rejected(db, make, field):
     [(make_instrument, "kind", v) for v in InstrumentKind.values]
     + [(make_institution, "kind", v) for v in InstitutionKind.values]
     + [(make_participation, "role", v) for v in Role.values]
-    + [(make_instrument, "stated_status", v) for v in Status.values],
+    + [(stated_instrument, "stated_status", v) for v in Status.values]
+    + [(dated_instrument, "start_kind", v.value) for v in START_KINDS]
+    + [(dated_instrument, "end_kind", v.value) for v in END_KINDS],
 )
 def test_every_choice_is_accepted_by_the_database(db, make, field, value):
     record = make()
@@ -182,6 +197,7 @@ def test_date_without_precision_is_a_field_error(db, prefix, value, precision, e
     instrument = make_instrument()
     setattr(instrument, f"{prefix}_date", value)
     setattr(instrument, f"{prefix}_precision", precision)
+    setattr(instrument, f"{prefix}_kind", "sin-precisar" if value else "")  # its kind is given
     with pytest.raises(ValidationError) as excinfo:
         instrument.full_clean()
     assert list(excinfo.value.message_dict) == [f"{prefix}_{error_field}"]
@@ -263,7 +279,7 @@ def test_format_follows_the_active_language():
         assert DatePrecision.MONTH.format(date(2016, 6, 1)) == "June 2016"
 
 
-# 4. Instrument.status
+# 4. Instrument.status: only the one the source states, never one the dates give
 
 
 @pytest.mark.parametrize(
@@ -271,15 +287,14 @@ def test_format_follows_the_active_language():
     [
         (Status.PLANNED, -400, -10, Status.PLANNED),
         (Status.CONCLUDED, None, None, Status.CONCLUDED),
-        ("", 30, None, Status.PLANNED),
-        ("", -400, -1, Status.CONCLUDED),
-        ("", None, None, Status.IN_FORCE),
-        ("", -30, 30, Status.IN_FORCE),
-        ("", 0, 0, Status.IN_FORCE),
-        ("", None, -1, Status.CONCLUDED),
+        ("", 30, None, None),
+        ("", -400, -1, None),
+        ("", None, None, None),
+        ("", -30, 30, None),
+        ("", None, -1, None),
     ],
 )
-def test_status(stated, start_offset, end_offset, expected):
+def test_status_is_only_the_stated_one(stated, start_offset, end_offset, expected):
     today = timezone.localdate()
 
     def day(offset):
@@ -289,6 +304,23 @@ def test_status(stated, start_offset, end_offset, expected):
         stated_status=stated, start_date=day(start_offset), end_date=day(end_offset)
     )
     assert instrument.status == expected
+
+
+def test_a_date_reads_with_its_kind():
+    instrument = Instrument(
+        start_date=date(2017, 1, 9), start_precision="day", start_kind="iniciado",
+        end_date=date(2017, 12, 19), end_precision="day", end_kind="previsto-hasta",
+        source_quote="El tercero inicio el 9 de enero de 2017 y concluirá el 19 de diciembre",
+    )  # fmt: skip
+    assert instrument.dates_display == (
+        "iniciado el 9 de enero de 2017; previsto hasta el 19 de diciembre de 2017"
+    )
+    assert instrument.planned_end
+    launched = Instrument(
+        start_date=date(2016, 6, 1), start_precision="month", start_kind="lanzado"
+    )
+    assert launched.dates_display == "lanzado en junio de 2016"
+    assert not launched.planned_end
 
 
 # 5. Natural keys

@@ -109,8 +109,21 @@ def test_rows_hold_only_stated_facts(client):
     for record in Instrument.objects.published():
         row = rows[record.slug]
         assert (row["estado_declarado"] == "") == (record.stated_status == "")
+        assert row["cita_estado"] == record.status_quote
         assert (row["fecha_termino"] == "") == (record.end_date is None)
+        assert (row["tipo_fecha_inicio"] == "") == (record.start_date is None)
+        assert (row["tipo_fecha_termino"] == "") == (record.end_date is None)
         assert row["siglas"] == record.acronym
+    # What each date marks, as the source says it; a planned end reads as planned.
+    assert rows["ptrm-2017"]["tipo_fecha_termino"] == "previsto hasta"
+    assert rows["ptrm-2017"]["estado_declarado"] == ""
+    assert rows["sommex"]["tipo_fecha_inicio"] == "lanzado"
+    assert (
+        rows["ptrm-2008"]["cita_estado"]
+        == "se publicó en noviembre de 2008 y finalizó en mayo de 2011"
+    )
+    # A role the source document does not state names the source it comes from.
+    assert "fuente: Ley de Migración" in rows["ley-de-migracion"]["instituciones"]
 
 
 def test_year_precision_is_not_made_a_day(client, django_user_model):

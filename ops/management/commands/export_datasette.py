@@ -121,7 +121,6 @@ class Command(BaseCommand):
         places = with_ancestors({pk: (code, country) for pk, code, country in places})
         instruments = (
             Instrument.objects.published()
-            .with_status()
             .order_by("pk")
             .values_list(
                 "pk",
@@ -132,7 +131,7 @@ class Command(BaseCommand):
                 "description",
                 "start_date",
                 "end_date",
-                "current_status",
+                "stated_status",
             )
         )
         marks = ", ".join("?" * len(COLUMNS))

@@ -316,6 +316,10 @@ class Command(BaseCommand):
             start_precision=start_precision,
             end_date=end,
             end_precision=end_precision,
+            # Synthetic dates say what they mark, as real ones must (no draw: the same
+            # seed gives the same corpus as before).
+            start_kind="iniciado",
+            end_kind="concluido" if end else "",
             publication_status=corpus.random.choice(PUBLICATION),
             citation=corpus.citation,
             created_at=corpus.moment(),
