@@ -11,6 +11,7 @@ from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
 from programs.linked_data import stated_date
 from programs.models import Institution, Instrument, Place, TargetGroup
+from programs.stated import DateKind
 
 
 class LinkSerializer(serializers.Serializer):
@@ -50,13 +51,17 @@ def links(view, source):
 class StatedDate(serializers.Serializer):
     fecha = serializers.CharField(help_text="«2016», «2016-06» o «2016-06-14».")
     precision = serializers.ChoiceField(choices=["year", "month", "day"])
+    tipo = serializers.ChoiceField(
+        choices=DateKind.values, help_text="Lo que marca la fecha (firmado, lanzado…)."
+    )
 
 
-def date_of(value, precision):
-    """A date as precise as the source gives it, or None where it gives none."""
+def date_of(value, precision, kind):
+    """A date as precise as the source gives it, with what it marks, or None where the
+    source gives none."""
     if value is None:
         return None
-    return {"fecha": stated_date(value, precision), "precision": precision}
+    return {"fecha": stated_date(value, precision), "precision": precision, "tipo": kind}
 
 
 class ObjectiveLinkSerializer(serializers.ModelSerializer):
@@ -101,7 +106,12 @@ class InstrumentSerializer(serializers.ModelSerializer):
     tipo_nombre = serializers.CharField(source="get_kind_display")
     resumen = serializers.CharField(source="summary")
     descripcion = serializers.CharField(source="description")
-    estado_declarado = serializers.CharField(source="stated_status")
+    estado_declarado = serializers.CharField(
+        source="stated_status", help_text="Solo si la fuente lo declara; vacío si no."
+    )
+    cita_estado = serializers.CharField(
+        source="status_quote", help_text="Las palabras de la fuente que declaran el estado."
+    )
     fecha_inicio = serializers.SerializerMethodField()
     fecha_termino = serializers.SerializerMethodField()
     areas_tematicas = serializers.SerializerMethodField()
@@ -120,7 +130,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
         model = Instrument
         fields = [
             "slug", "pagina", "nombre", "siglas", "tipo", "tipo_nombre", "resumen",
-            "descripcion", "estado_declarado", "fecha_inicio", "fecha_termino",
+            "descripcion", "estado_declarado", "cita_estado", "fecha_inicio", "fecha_termino",
             "areas_tematicas", "practicas", "instituciones", "grupos_de_poblacion", "lugares",
             "forma_parte_de", "fundamento_legal", "objetivos_del_pacto", "cita_fuente",
             "citacion", "actualizado",
@@ -131,11 +141,11 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(StatedDate(allow_null=True))
     def get_fecha_inicio(self, record):
-        return date_of(record.start_date, record.start_precision)
+        return date_of(record.start_date, record.start_precision, record.start_kind)
 
     @extend_schema_field(StatedDate(allow_null=True))
     def get_fecha_termino(self, record):
-        return date_of(record.end_date, record.end_precision)
+        return date_of(record.end_date, record.end_precision, record.end_kind)
 
     def get_areas_tematicas(self, record) -> list[int]:
         return sorted({practice.area.number for practice in record.practices.all()})

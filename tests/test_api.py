@@ -169,3 +169,17 @@ def test_a_list_costs_a_bounded_number_of_queries(client, django_assert_max_num_
     client.get(f"{API}{url}")  # the search index is built once per revision, not per page
     with django_assert_max_num_queries(10):
         assert client.get(f"{API}{url}").status_code == 200
+
+
+def test_dates_carry_their_kind_and_statuses_their_words(client):
+    records, _count = all_pages(client, f"{API}/instrumentos/")
+    stored = {record.slug: record for record in Instrument.objects.published()}
+    dated = [record for record in records if record["fecha_inicio"]]
+    assert dated
+    for record in dated:
+        assert record["fecha_inicio"]["tipo"] == stored[record["slug"]].start_kind
+    stated = [record for record in records if record["estado_declarado"]]
+    assert stated, "the source states some statuses"
+    for record in stated:
+        assert record["cita_estado"] in stored[record["slug"]].source_quote
+    assert all(record["cita_estado"] == "" for record in records if not record["estado_declarado"])
