@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from .concurrency import STATE_FIELD, ConcurrentEditForm
 from .records import PublicationStatus
@@ -45,6 +46,32 @@ class HistoryAdmin(ConcurrentEditMixin, SimpleHistoryAdmin):
             if not self.has_change_history_permission(request, record):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """On the revert page, the form shows the old version's links too (Django would
+        show today's), so reverting restores them."""
+        form = super().get_form(request, obj, change, **kwargs)
+        version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if version is None:
+            return form
+        links = links_of_version(version)
+
+        def __init__(self, *args, **kwargs):
+            kwargs["initial"] = {**links, **(kwargs.get("initial") or {})}
+            form.__init__(self, *args, **kwargs)
+
+        return type(form.__name__, (form,), {"__init__": __init__})
+
+
+def links_of_version(version):
+    """{field name: keys of the linked records} as recorded in a historical version."""
+    return {
+        field.name: [
+            getattr(row, field.m2m_reverse_field_name() + "_id")
+            for row in getattr(version, field.name).all()
+        ]
+        for field in version._history_m2m_fields
+    }
 
 
 class SiteSearchMixin:
