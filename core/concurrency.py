@@ -236,6 +236,7 @@ class ConcurrentEditForm(forms.ModelForm):
         state = self._state_of(saved)
         state["conflicts"] = conflicts
         self.data[self.add_prefix(STATE_FIELD)] = json.dumps(state)
+        self._show_merged_links(state["links"])
         for name in conflicts:
             self.data[self.add_prefix(name + RESOLUTION_SUFFIX)] = THEIRS
             if isinstance(self.fields[name], forms.CharField):
@@ -255,6 +256,16 @@ class ConcurrentEditForm(forms.ModelForm):
             },
             code="concurrent_edit",
         )
+
+    def _show_merged_links(self, links):
+        """The page shows the links as they will be saved: the editor's changes applied to
+        those saved now (which the form now remembers as opened)."""
+        if not hasattr(self.data, "setlist"):
+            return
+        for name in links:
+            if name in self.cleaned_data:
+                pks = [str(comparable(record)) for record in self.cleaned_data[name]]
+                self.data.setlist(self.add_prefix(name), pks)
 
     def _when(self, saved):
         updated_at = getattr(saved, "updated_at", None)

@@ -189,6 +189,27 @@ def test_links_both_editors_changed_are_merged():
     assert set(record.target_groups.all()) == {*groups[1:], added_by_beto, added_by_ana}
 
 
+@pytest.mark.parametrize("choice", ["theirs", "mine"])
+def test_a_link_added_with_a_conflicting_change_survives_the_conflict_page(choice):
+    record = Instrument.objects.get(acronym="PTAT")
+    url = change_url(record)
+    group = TargetGroup.objects.exclude(instruments=record).first()
+    ana, beto = editor("ana"), editor("beto")
+    form_ana, form_beto = admin_form_data(ana.get(url)), admin_form_data(beto.get(url))
+    form_beto["target_groups"] = [*form_beto["target_groups"], group.pk]
+    form_beto["summary"] = "Resumen de Beto."
+    saved(beto, url, form_beto)
+    form_ana["summary"] = "Resumen de Ana."
+    refused = ana.post(url, form_ana)
+    data = admin_form_data(refused)
+    assert str(group.pk) in data["target_groups"]  # shown as it will be saved
+    data["summary__resolution"] = choice
+    saved(ana, url, data)
+    record.refresh_from_db()
+    assert group in record.target_groups.all()
+    assert record.summary == {"theirs": "Resumen de Beto.", "mine": "Resumen de Ana."}[choice]
+
+
 def superuser_request():
     request = RequestFactory().get("/")
     request.user = User(is_superuser=True, is_staff=True)
