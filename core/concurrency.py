@@ -290,7 +290,7 @@ class ConcurrentEditForm(forms.ModelForm):
             if text:
                 self.fields[name + MERGE_SUFFIX] = forms.CharField(
                     label=_("Texto fusionado"),
-                    widget=forms.Textarea(attrs={"rows": 6}),
+                    widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
                     required=False,
                     strip=False,
                 )
