@@ -2,7 +2,7 @@
 search in the changelist, publishing, deletion refused while others depend on a record,
 and the check that stops two editors overwriting each other (concurrency.py)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group, User
@@ -33,6 +33,21 @@ class ConcurrentEditMixin:
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": (*options["fields"], STATE_FIELD)}), *rest]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for row in formset.forms:
+                if getattr(row, "dropped_changes", None):
+                    self.message_user(request, dropped_row_message(formset, row), messages.WARNING)
+
+
+def dropped_row_message(formset, row):
+    changes = "; ".join(f"{label}: {value}" for label, value in row.dropped_changes)
+    return _(
+        "Otra persona eliminó una fila de «%(rows)s» mientras usted la editaba: sigue "
+        "eliminada. Lo que usted había cambiado en ella: %(changes)s."
+    ) % {"rows": formset.model._meta.verbose_name_plural, "changes": changes}
 
 
 class HistoryAdmin(ConcurrentEditMixin, SimpleHistoryAdmin):

@@ -19,10 +19,11 @@ checked against that row, not against the instrument.
 
 import hashlib
 import json
+from decimal import Decimal
 
 from django import forms
 from django.contrib.admin.utils import display_for_field
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.formats import date_format
 from django.utils.html import format_html, linebreaks
@@ -40,6 +41,8 @@ def comparable(value):
     """A value as the database would compare it: records by their key."""
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, Decimal):
+        return value.normalize()  # 1500 as typed, 1500.00 as stored
     return value
 
 
@@ -112,6 +115,8 @@ class ConcurrentEditForm(forms.ModelForm):
     """Stops an editor from silently overwriting what another saved meanwhile (see the
     module's docstring)."""
 
+    dropped_changes = ()
+
     opened_state = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -177,6 +182,7 @@ class ConcurrentEditForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._drop_if_deleted(cleaned)
         opened = self._opened()
         if not (self.instance.pk and opened):
             return cleaned
@@ -189,6 +195,27 @@ class ConcurrentEditForm(forms.ModelForm):
         if conflicts:
             self._refuse(saved, conflicts)
         return cleaned
+
+    def _drop_if_deleted(self, cleaned):
+        """An inline row someone else deleted meanwhile stays deleted (Django skips a row
+        whose record is gone, once its key is no longer refused). What the editor had
+        changed in it is kept in `dropped_changes`, for the admin to tell them."""
+        key = self._meta.model._meta.pk.name
+        posted = self.data.get(self.add_prefix(key))
+        if not (key in self.fields and self.has_error(key) and posted):
+            return
+        try:
+            if self._meta.model._default_manager.filter(pk=posted).exists():
+                return
+        except (ValueError, ValidationError):
+            return
+        del self._errors[key]
+        opened, tracked = self._opened().get("values", {}), self._tracked()
+        self.dropped_changes = [
+            (tracked[name].verbose_name, cleaned[name])
+            for name in opened
+            if name in tracked and name in cleaned and fingerprint(cleaned[name]) != opened[name]
+        ]
 
     def _apply_choices(self, cleaned, saved, shown):
         """The editor's choices on the fields shown in conflict: theirs unless told."""

@@ -300,3 +300,35 @@ def test_a_key_figure_row_left_alone_does_not_block_the_instrument_form():
     data = admin_form_data(ana.get(url))
     data["summary"] = "Resumen de Ana."
     saved(ana, url, data)
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["untouched", "edited"])
+def test_a_row_deleted_meanwhile_stays_deleted_and_the_editor_is_told(edited):
+    figure = KeyFigure.objects.first()
+    instrument = figure.instrument
+    url = change_url(instrument)
+    ana = editor("ana")
+    data = admin_form_data(ana.get(url))
+    row = next(
+        k
+        for k, v in data.items()
+        if k.startswith("key_figures-") and k.endswith("-id") and v == figure.pk
+    )
+    pk = figure.pk
+    figure.delete()  # by someone else
+    data["summary"] = "Resumen de Ana."
+    if edited:
+        data[row.replace("-id", "-unit")] = "unidad según Ana"
+    response = ana.post(url, data, follow=True)
+    assert response.redirect_chain, [
+        (f.formset.errors, f.formset.non_form_errors())
+        for f in response.context["inline_admin_formsets"]
+    ]
+    instrument.refresh_from_db()
+    assert instrument.summary == "Resumen de Ana."
+    assert not KeyFigure.objects.filter(pk=pk).exists()
+    told = [str(m) for m in response.context["messages"] if "eliminó una fila" in str(m)]
+    if edited:
+        assert len(told) == 1 and "unidad: unidad según Ana" in told[0]
+    else:
+        assert told == []
