@@ -31,6 +31,7 @@ def test_an_admin_edit_is_recorded_with_who_when_and_what(admin_client, admin_us
     ]
     page = admin_client.get(reverse("admin:programs_instrument_history", args=[instrument.pk]))
     assert page.status_code == 200
+    assert group.name in page.content.decode()  # the history page shows the new link
     assert admin_user.username in page.content.decode()
 
 
@@ -75,6 +76,9 @@ def test_link_changes_are_recorded(admin_client):
     first = instrument.history.last()
     changed = {change.field for change in latest.diff_against(first).changes}
     assert "target_groups" in changed
+    page = admin_client.get(reverse("admin:programs_instrument_history", args=[instrument.pk]))
+    assert page.status_code == 200
+    assert group.name in page.content.decode()  # the history page shows the new link
 
 
 def test_reverting_restores_the_links(admin_client):
