@@ -52,6 +52,25 @@ def fingerprint(value):
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def well_formed(state):
+    """A state as the form writes it: fingerprints, and links as keys (integers, as every
+    model here has)."""
+
+    def key(value):
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    values, links = state.get("values", {}), state.get("links", {})
+    conflicts = state.get("conflicts", [])
+    return (
+        isinstance(values, dict)
+        and all(isinstance(v, str) for v in values.values())
+        and isinstance(links, dict)
+        and all(isinstance(v, list) and all(map(key, v)) for v in links.values())
+        and isinstance(conflicts, list)
+        and all(isinstance(name, str) for name in conflicts)
+    )
+
+
 class ConflictWidget(forms.Widget):
     """A field both editors changed: the other's saved value, the editor's own in the
     field's usual widget, and the choice between them (plus a merge box for text)."""
@@ -172,11 +191,13 @@ class ConcurrentEditForm(forms.ModelForm):
         return set(getattr(saved, name).values_list("pk", flat=True))
 
     def _opened(self):
+        """The state the form was opened in, as posted back; anything malformed counts as
+        none (the save then goes through unchecked, as a form without one would)."""
         try:
             state = json.loads(self.data.get(self.add_prefix(STATE_FIELD)) or "{}")
-        except ValueError:
+        except (TypeError, ValueError):
             return {}
-        return state if isinstance(state, dict) else {}
+        return state if isinstance(state, dict) and well_formed(state) else {}
 
     # Saving.
 
@@ -225,7 +246,10 @@ class ConcurrentEditForm(forms.ModelForm):
                 continue
             choice = cleaned.get(name + RESOLUTION_SUFFIX) or THEIRS
             if choice == MERGED and name + MERGE_SUFFIX in cleaned:
-                cleaned[name] = self.fields[name].clean(cleaned[name + MERGE_SUFFIX])
+                try:
+                    cleaned[name] = self.fields[name].clean(cleaned[name + MERGE_SUFFIX])
+                except ValidationError as error:
+                    self.add_error(name, error)
             elif choice != MINE:
                 cleaned[name] = getattr(saved, name)
                 self._errors.pop(name, None)  # whatever was wrong with the editor's value

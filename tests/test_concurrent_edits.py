@@ -332,3 +332,47 @@ def test_a_row_deleted_meanwhile_stays_deleted_and_the_editor_is_told(edited):
         assert len(told) == 1 and "unidad: unidad según Ana" in told[0]
     else:
         assert told == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        "no es JSON",
+        "[1, 2]",
+        '{"values": {"summary": 3}}',
+        '{"links": {"target_groups": [{}]}}',
+        '{"links": {"target_groups": ["x"]}}',
+        '{"conflicts": [["summary"]]}',
+    ],
+)
+def test_a_tampered_state_is_no_error_page(state):
+    record = Instrument.objects.get(acronym="PTAT")
+    url = change_url(record)
+    ana = editor("ana")
+    data = admin_form_data(ana.get(url))
+    data[STATE_FIELD] = state
+    data["summary"] = "Resumen de Ana."
+    saved(ana, url, data)
+    record.refresh_from_db()
+    assert record.summary == "Resumen de Ana."
+
+
+@pytest.mark.parametrize("choice, expected", [("theirs", "campana"), ("mine", "iniciativa")])
+def test_a_choice_field_in_conflict_offers_theirs_or_mine(choice, expected):
+    record = Instrument.objects.get(acronym="PTAT")
+    url = change_url(record)
+    ana, beto = editor("ana"), editor("beto")
+    form_ana, form_beto = admin_form_data(ana.get(url)), admin_form_data(beto.get(url))
+    form_beto["kind"] = "campana"
+    saved(beto, url, form_beto)
+    form_ana["kind"] = "iniciativa"
+    refused = ana.post(url, form_ana)
+    page = refused.content.decode()
+    assert "Cambió: tipo." in page
+    assert "campaña" in page.split("conflict-theirs", 1)[1].split("</div>", 1)[0]
+    data = admin_form_data(refused)
+    assert "kind__merge" not in data  # nothing to merge in a choice
+    data["kind__resolution"] = choice
+    saved(ana, url, data)
+    record.refresh_from_db()
+    assert record.kind == expected
