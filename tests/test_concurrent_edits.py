@@ -17,7 +17,7 @@ from django.utils.timezone import localtime
 
 from core.concurrency import STATE_FIELD, ConcurrentEditForm
 from practices.models import Practice
-from programs.models import Instrument, KeyFigure, TargetGroup
+from programs.models import Instrument, KeyFigure, Participation, TargetGroup
 from tests.helpers import admin_form_data
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
@@ -376,3 +376,24 @@ def test_a_choice_field_in_conflict_offers_theirs_or_mine(choice, expected):
     saved(ana, url, data)
     record.refresh_from_db()
     assert record.kind == expected
+
+
+def test_a_participation_saved_on_its_own_page_survives_a_stale_instrument_form():
+    participation = Participation.objects.filter(instrument__acronym="PTAT").first()
+    instrument = participation.instrument
+    url, own_url = change_url(instrument), change_url(participation)
+    ana, beto = editor("ana"), editor("beto")
+    form_ana = admin_form_data(ana.get(url))
+    form_beto = admin_form_data(beto.get(own_url))
+    form_beto["citation"] = "Fuente citada por Beto."
+    saved(beto, own_url, form_beto)
+
+    form_ana["summary"] = "Resumen de Ana."
+    refused = ana.post(url, form_ana)
+    assert refused.status_code == 200
+    assert "Fuente citada por Beto." in refused.content.decode()  # in its table row
+    saved(ana, url, admin_form_data(refused))
+    participation.refresh_from_db()
+    instrument.refresh_from_db()
+    assert participation.citation == "Fuente citada por Beto."
+    assert instrument.summary == "Resumen de Ana."
