@@ -130,6 +130,14 @@ class ConflictWidget(forms.Widget):
         )
 
 
+class ResolutionField(forms.ChoiceField):
+    """Keep theirs, keep mine or merge: anything else posted keeps theirs, the safe choice,
+    rather than an error the page would not show."""
+
+    def validate(self, value):
+        pass
+
+
 class ConcurrentEditForm(forms.ModelForm):
     """Stops an editor from silently overwriting what another saved meanwhile (see the
     module's docstring)."""
@@ -332,7 +340,7 @@ class ConcurrentEditForm(forms.ModelForm):
         for name in names:
             field = tracked[name]
             text = isinstance(self.fields[name], forms.CharField)
-            self.fields[name + RESOLUTION_SUFFIX] = forms.ChoiceField(
+            self.fields[name + RESOLUTION_SUFFIX] = ResolutionField(
                 label=_("Qué valor conservar"),
                 choices=[*choices, (MERGED, _("Fusionar"))] if text else choices,
                 widget=forms.RadioSelect,

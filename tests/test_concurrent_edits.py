@@ -91,6 +91,7 @@ def test_the_second_save_is_shown_both_values_and_keeps_the_first(
         ("theirs", "", "Lo que guardó Beto."),
         ("mine", "", "Lo que escribió Ana."),
         ("merged", "Beto y Ana, fusionados.", "Beto y Ana, fusionados."),
+        ("cualquier-cosa", "", "Lo que guardó Beto."),
     ],
 )
 def test_the_conflict_page_does_what_the_editor_chooses(choice, merged, expected):
