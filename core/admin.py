@@ -1,17 +1,18 @@
 """What every record type's admin shares: history with a guarded revert, the site's
 search in the changelist, publishing, deletion refused while others depend on a record,
-and the check that stops two editors overwriting each other."""
+and the check that stops two editors overwriting each other (concurrency.py)."""
 
-from django import forms
-from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
-from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from .concurrency import STATE_FIELD, ConcurrentEditForm
 from .records import PublicationStatus
 from .search.query import parse
 from .search.vocabulary import Synonym
@@ -20,7 +21,36 @@ TIMESTAMPS = ("created_at", "updated_at")
 SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class ConcurrentEditMixin:
+    """Every admin form, and every row of its inlines, checks that no one else saved the
+    record meanwhile and merges what they did (core/concurrency.py)."""
+
+    form = ConcurrentEditForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or STATE_FIELD in flatten_fieldsets(fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": (*options["fields"], STATE_FIELD)}), *rest]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for row in formset.forms:
+                if getattr(row, "dropped_changes", None):
+                    self.message_user(request, dropped_row_message(formset, row), messages.WARNING)
+
+
+def dropped_row_message(formset, row):
+    changes = "; ".join(f"{label}: {value}" for label, value in row.dropped_changes)
+    return _(
+        "Otra persona eliminó una fila de «%(rows)s» mientras usted la editaba: sigue "
+        "eliminada. Lo que usted había cambiado en ella: %(changes)s."
+    ) % {"rows": formset.model._meta.verbose_name_plural, "changes": changes}
+
+
+class HistoryAdmin(ConcurrentEditMixin, SimpleHistoryAdmin):
     """simple_history's admin, with reverting to an old version held to the change
     permission. Its history form only hides the Revert button from a user who may view
     the record but not change it: posted anyway, the form would save."""
@@ -31,6 +61,32 @@ class HistoryAdmin(SimpleHistoryAdmin):
             if not self.has_change_history_permission(request, record):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """On the revert page, the form shows the old version's links too (Django would
+        show today's), so reverting restores them."""
+        form = super().get_form(request, obj, change, **kwargs)
+        version = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if version is None:
+            return form
+        links = links_of_version(version)
+
+        def __init__(self, *args, **kwargs):
+            kwargs["initial"] = {**links, **(kwargs.get("initial") or {})}
+            form.__init__(self, *args, **kwargs)
+
+        return type(form.__name__, (form,), {"__init__": __init__})
+
+
+def links_of_version(version):
+    """{field name: keys of the linked records} as recorded in a historical version."""
+    return {
+        field.name: [
+            getattr(row, field.m2m_reverse_field_name() + "_id")
+            for row in getattr(version, field.name).all()
+        ]
+        for field in version._history_m2m_fields
+    }
 
 
 class SiteSearchMixin:
@@ -90,65 +146,27 @@ class DependentsProtectedMixin:
         return deleted, counts, perms_needed, protected
 
 
-class ConcurrentEditForm(forms.ModelForm):
-    """Stops an editor from silently overwriting what another saved meanwhile.
-
-    The form remembers when the record was last saved as it was opened; if it has been
-    saved since, saving is refused with what the other person changed. The form then
-    carries the new time, so saving again, after review, goes through."""
-
-    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # From the database, not the instance: reverting to an old version shows that
-            # version, but what may not be overwritten unseen is the one saved now.
-            saved = type(self.instance).objects.filter(pk=self.instance.pk)
-            updated_at = saved.values_list("updated_at", flat=True).first()
-            if updated_at:
-                self.fields["loaded_at"].initial = updated_at.isoformat()
-
-    def clean(self):
-        cleaned = super().clean()
-        loaded = self.data.get(self.add_prefix("loaded_at"))
-        if not (self.instance.pk and loaded):
-            return cleaned
-        saved = type(self.instance).objects.get(pk=self.instance.pk)
-        if saved.updated_at.isoformat() == loaded:
-            return cleaned
-        self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_at")] = saved.updated_at.isoformat()
-        changed = [
-            str(self.instance._meta.get_field(name).verbose_name)
-            for name in self.changed_since(saved, loaded, cleaned)
-        ]
-        raise forms.ValidationError(
-            _(
-                "Otra persona guardó este registro mientras usted lo editaba (%(when)s). "
-                "Cambió: %(fields)s. Revise esos campos y vuelva a guardar para conservar "
-                "los suyos."
-            ),
-            params={
-                "when": date_format(localtime(saved.updated_at), "DATETIME_FORMAT"),
-                "fields": ", ".join(changed) or _("ningún campo de este formulario"),
-            },
-            code="concurrent_edit",
-        )
-
-    def changed_since(self, saved, loaded, cleaned):
-        """The form's fields the other person changed: the saved value against the version
-        this editor opened, from the history; without one (a record not edited since it
-        was loaded from fixtures), against what this editor is saving."""
-        opened = saved.history.filter(updated_at=loaded).first()
-        names = [name for name in self.fields if name in {f.name for f in saved._meta.fields}]
-        if opened is None:
-            return [name for name in names if getattr(saved, name) != cleaned.get(name)]
-        return [name for name in names if getattr(opened, name, None) != getattr(saved, name)]
-
-
 @admin.register(Synonym)
 class SynonymAdmin(HistoryAdmin):
     list_display = ("terms", "updated_at")
     search_fields = ("terms",)
     readonly_fields = TIMESTAMPS
+
+
+# Accounts are edited concurrently too (an administrator changing someone's groups while
+# another does the same): Django's own admins, with the check.
+class ConcurrentUserChangeForm(ConcurrentEditForm, auth_admin.UserChangeForm):
+    pass
+
+
+class UserAdmin(ConcurrentEditMixin, auth_admin.UserAdmin):
+    form = ConcurrentUserChangeForm
+
+
+class GroupAdmin(ConcurrentEditMixin, auth_admin.GroupAdmin):
+    pass
+
+
+for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -8,6 +8,7 @@ only on files loaded before it.
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection
+from simple_history.models import HistoricalRecords
 
 
 def fixtures():
@@ -28,7 +29,10 @@ def knowledge_base_models(include_auto_created=False):
     counter (pages cached under an earlier number must never come back)."""
     for app in knowledge_base_apps():
         for model in app.get_models(include_auto_created=include_auto_created):
-            history = hasattr(model, "instance_type")  # simple_history's historical models
+            # simple_history's historical models, and those of their links
+            history = (
+                hasattr(model, "instance_type") or model in HistoricalRecords.m2m_models.values()
+            )
             if not history and model._meta.label != "core.ContentRevision":
                 yield model
 

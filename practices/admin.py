@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import (
     SOURCES,
     TIMESTAMPS,
-    ConcurrentEditForm,
     HistoryAdmin,
     PublishingMixin,
     SiteSearchMixin,
@@ -25,7 +24,6 @@ class ThematicAreaAdmin(SiteSearchMixin, HistoryAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin):
-    form = ConcurrentEditForm
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")
@@ -33,7 +31,7 @@ class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin):
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
     fieldsets = (
-        (None, {"fields": ("area", "position", "title", "slug", "summary", "body", "loaded_at")}),
+        (None, {"fields": ("area", "position", "title", "slug", "summary", "body")}),
         (_("Instrumentos"), {"fields": ("instruments",)}),
         SOURCES,
         (_("Publicación"), {"fields": ("publication_status", *TIMESTAMPS)}),

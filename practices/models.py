@@ -122,7 +122,8 @@ class Practice(SearchableModel, PublishableModel):
     )
 
     objects = PracticeQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
+    # Links are recorded too, so reverting to a version restores them.
+    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS, m2m_fields=("instruments",))
 
     class Meta:
         verbose_name = _("buena práctica")

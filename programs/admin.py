@@ -6,6 +6,7 @@ from core.admin import (
     SOURCES,
     TIMESTAMPS,
     ConcurrentEditForm,
+    ConcurrentEditMixin,
     DependentsProtectedMixin,
     HistoryAdmin,
     PublishingMixin,
@@ -77,13 +78,13 @@ class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin):
     )
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(ConcurrentEditMixin, admin.TabularInline):
     model = Participation
     autocomplete_fields = ("institution",)
     extra = 0
 
 
-class KeyFigureInline(admin.StackedInline):
+class KeyFigureInline(ConcurrentEditMixin, admin.StackedInline):
     model = KeyFigure
     extra = 0
     fields = (
@@ -143,7 +144,7 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
     fieldsets = (
         (
             None,
-            {"fields": ("name", "acronym", "slug", "kind", "summary", "description", "loaded_at")},
+            {"fields": ("name", "acronym", "slug", "kind", "summary", "description")},
         ),
         (
             _("Fechas y estado"),

@@ -457,7 +457,12 @@ class Instrument(StatedFactsMixin, SearchableModel, PublishableModel, DateRangeM
     )
 
     objects = InstrumentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=SEARCH_COLUMNS)
+    # Links are recorded too, so reverting to a version restores them. (Institutions are
+    # linked through Participation, which has a history of its own.)
+    history = HistoricalRecords(
+        excluded_fields=SEARCH_COLUMNS,
+        m2m_fields=("legal_basis", "related", "target_groups", "places"),
+    )
 
     class Meta:
         verbose_name = _("instrumento")

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from core.search.query import parse
 from programs.models import Instrument
@@ -93,6 +94,11 @@ def test_project_migrations_go_back_and_forth_over_data(admin_client):
     assert fully_migrated()
     # Forward again, the data migrations rebuild what the reverse dropped (on PostgreSQL,
     # the stored search vectors), so every row is as it was.
-    assert canonical_dump() == before
+    # The history of links lives in tables a later migration adds: going back drops them.
+    link_history = {model._meta.label for model in HistoricalRecords.m2m_models.values()}
+    after = canonical_dump()
+    assert {label: rows for label, rows in after.items() if label not in link_history} == {
+        label: rows for label, rows in before.items() if label not in link_history
+    }
     found = Instrument.objects.search(parse("trabajadores agrícolas temporales"))
     assert PTAT in found.values_list("slug", flat=True)
