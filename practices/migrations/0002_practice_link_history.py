@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('practices', '0001_initial'),
-        ('programs', '0003_instrument_link_history'),
+        ('programs', '0004_instrument_link_history'),
     ]
 
     operations = [

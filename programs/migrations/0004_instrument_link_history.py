@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programs', '0002_home_page_indexes'),
+        ('programs', '0003_stated_facts_status_quote_date_kinds_source_terms'),
     ]
 
     operations = [
