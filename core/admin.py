@@ -15,9 +15,10 @@ from simple_history.admin import SimpleHistoryAdmin
 from .records import PublicationStatus
 from .search.query import parse
 from .search.vocabulary import Synonym
+from .sources import Source
 
 TIMESTAMPS = ("created_at", "updated_at")
-SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
+SOURCES = (_("Fuentes"), {"fields": ("source", "source_quote", "citation")})
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -152,3 +153,16 @@ class SynonymAdmin(HistoryAdmin):
     list_display = ("terms", "updated_at")
     search_fields = ("terms",)
     readonly_fields = TIMESTAMPS
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin):
+    list_display = ("title", "issuer", "date", "language", "text_file")
+    search_fields = ("title", "issuer", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = TIMESTAMPS
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "issuer", ("date", "date_precision"), "language")}),
+        (_("Dónde leerlo"), {"fields": ("url", "licence", "text_file", "note")}),
+        (_("Registro"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+    )

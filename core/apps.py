@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Búsqueda y revisiones")
-    # The fixture file this app's records load from (see core/knowledge_base.py).
-    fixtures = {"synonyms": ["core.synonym"]}
+    # The fixture files this app's records load from (see core/knowledge_base.py); the
+    # source documents first, since every quote of every other record names one.
+    fixtures = {"sources": ["core.source"], "synonyms": ["core.synonym"]}
 
     def ready(self):
         from .caching import watch_for_changes

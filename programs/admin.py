@@ -79,6 +79,7 @@ class KeyFigureInline(admin.StackedInline):
         "slug",
         ("start_date", "start_precision"),
         ("end_date", "end_precision"),
+        "source",
         "source_quote",
         "position",
     )

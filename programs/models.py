@@ -18,6 +18,7 @@ from core.records import (
     PublicationStatus,
     PublishableModel,
     PublishableQuerySet,
+    QuotedModel,
     SlugQuerySet,
     SourcedModel,
     TimeStampedModel,
@@ -527,7 +528,7 @@ class Participation(models.Model):
     natural_key.dependencies = ["programs.instrument", "programs.institution"]
 
 
-class KeyFigure(TimeStampedModel, DateRangeModel):
+class KeyFigure(QuotedModel, TimeStampedModel, DateRangeModel):
     """A number the source reports for an instrument, with what it counts and when."""
 
     instrument = models.ForeignKey(
