@@ -13,6 +13,8 @@ class CoreConfig(AppConfig):
         from .caching import watch_for_changes
         from .knowledge_base import content_models
         from .permalinks import keep_old_slugs
+        from .records import keep_lf_line_endings
 
         watch_for_changes(content_models())
         keep_old_slugs(content_models())
+        keep_lf_line_endings(content_models())

@@ -15,6 +15,7 @@ import datetime
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,30 @@ def choices_constraint(field, choices, *, allow_blank=False):
     return models.CheckConstraint(
         condition=condition, name=f"%(app_label)s_%(class)s_{field}_valid"
     )
+
+
+def text_fields(model):
+    """The names of `model`'s own text columns (char and text fields)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField)
+    ]
+
+
+def lf_line_endings(sender, instance, **kwargs):
+    """Before any save (an admin form, the fixture loader, the shell), every text field's
+    line endings become LF: browsers send CRLF, and a quote or an export must not change
+    because of how it was typed (pre_save)."""
+    for name in text_fields(sender):
+        value = getattr(instance, name)
+        if isinstance(value, str) and "\r" in value:
+            setattr(instance, name, value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def keep_lf_line_endings(models_):
+    for model in models_:
+        pre_save.connect(lf_line_endings, sender=model, dispatch_uid=f"lf-{model._meta.label}")
 
 
 class TimeStampedModel(models.Model):
