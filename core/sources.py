@@ -14,7 +14,6 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -153,9 +152,6 @@ class Source(TimeStampedModel):
     def _texts(self):
         path = self.text_path()
         return _read(path, path.stat().st_mtime_ns)
-
-    def get_text_url(self):
-        return reverse("about_source_text", kwargs={"slug": self.slug})
 
 
 def quote_problems(labels):

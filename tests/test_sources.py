@@ -1,6 +1,7 @@
 """Source documents as records, and quotes that must occur in them: every shipped quote is
 in its source's text, and the admin and the fixture loader refuse one that is not."""
 
+import html
 import json
 import shutil
 
@@ -149,3 +150,50 @@ def test_the_loader_refuses_a_made_up_quote_naming_the_record(tmp_path, settings
         assert MADE_UP in message
         assert "Nothing was loaded or changed" in message
         assert canonical_dump() == before
+
+
+# The "Acerca de" page ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_about_page_lists_the_sources_with_their_text_and_how_to_cite(client, prefix):
+    response = client.get(f"{prefix}/acerca/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    source = Source.objects.get(slug=MEXICO)
+    text_url = f"/acerca/fuentes/{MEXICO}.txt"
+    assert f'href="{prefix}{text_url}"' in page
+    assert html.escape(source.title) in page
+    assert html.escape(source.note) in page
+    # How to cite, from the record and the page's own address.
+    assert f"http://testserver{prefix}/acerca/" in page
+    assert f"http://testserver{prefix}{text_url}" in page
+    # The data licence the repository states (the Data Package), nothing about the
+    # source's, which nobody states.
+    assert "CC BY 4.0" in page
+    assert "No determinada" in page or "Not determined" in page
+
+
+def test_the_footer_of_every_page_links_the_about_page(client):
+    page = client.get(reverse("catalogue:home")).content.decode()
+    assert f'href="{reverse("catalogue:about")}"' in page
+
+
+def test_a_shipped_source_text_is_served_as_utf8_plain_text(client):
+    response = client.get(f"/acerca/fuentes/{MEXICO}.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content == settings.SOURCE_DOCUMENT.read_bytes()
+    assert client.get(f"/en/acerca/fuentes/{MEXICO}.txt").content == response.content
+
+
+def test_a_source_without_text_or_unknown_is_a_404(client):
+    Source.objects.create(slug="sin-texto", title="Sin texto", issuer="X", language="es")
+    assert client.get("/acerca/fuentes/sin-texto.txt").status_code == 404
+    assert client.get("/acerca/fuentes/no-existe.txt").status_code == 404
+
+
+def test_the_about_page_is_in_the_sitemap(client):
+    sitemap = client.get(reverse("catalogue:sitemap", args=["paginas"])).content.decode()
+    assert "http://testserver/acerca/" in sitemap
+    assert "http://testserver/en/acerca/" in sitemap
