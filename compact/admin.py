@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.db import models
 
+from core.admin import RecordMessagesMixin
+
 from .models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 
 
-class VocabularyAdmin(admin.ModelAdmin):
+class VocabularyAdmin(RecordMessagesMixin, admin.ModelAdmin):
     # Official documents are on https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -28,7 +30,7 @@ class SDGTargetAdmin(VocabularyAdmin):
 
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(admin.ModelAdmin):
+class ObjectiveLinkAdmin(RecordMessagesMixin, admin.ModelAdmin):
     list_display = ("objective", "practice", "instrument", "rationale")
     list_filter = ("objective", "sdg_targets")
     list_select_related = ("objective", "practice", "instrument")

@@ -3,7 +3,7 @@ search in the changelist, publishing, deletion refused while others depend on a 
 and the check that stops two editors overwriting each other."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -22,10 +22,68 @@ TIMESTAMPS = ("created_at", "updated_at")
 SOURCES = (_("Fuentes"), {"fields": ("source", "source_quote", "citation")})
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+# The admin is always in Spanish (its addresses are outside the language prefixes), under
+# the site's own name.
+admin.site.site_header = _("Buenas Prácticas: administración")
+admin.site.site_title = _("Administración de Buenas Prácticas")
+admin.site.index_title = _("Registros de la base de conocimiento")
+
+
+class RecordMessagesMixin:
+    """Messages after adding, changing or deleting that say «el registro», whatever the
+    gender of the record type: Django's own put the masculine article before every type
+    ("El buena práctica")."""
+
+    MESSAGES = {
+        "add": _("El registro «%(obj)s» (%(name)s) se agregó correctamente."),
+        "change": _("El registro «%(obj)s» (%(name)s) se modificó correctamente."),
+        "delete": _("El registro «%(obj)s» (%(name)s) se eliminó correctamente."),
+    }
+
+    def response_add(self, request, obj, post_url_continue=None):
+        request.record_message = self.record_message(request, obj, "add")
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        action = "add" if "_saveasnew" in request.POST else "change"
+        request.record_message = self.record_message(request, obj, action)
+        return super().response_change(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        request.record_message = self.MESSAGES["delete"] % {
+            "obj": obj_display,
+            "name": self.opts.verbose_name,
+        }
+        return super().response_delete(request, obj_display, obj_id)
+
+    def record_message(self, request, obj, action):
+        message = self.MESSAGES[action] % {"obj": obj, "name": self.opts.verbose_name}
+        if "_continue" in request.POST or "_saveasnew" in request.POST:
+            return f"{message} {_('Puede volver a editarlo abajo.')}"
+        if "_addanother" in request.POST:
+            return f"{message} {_('Puede agregar otro abajo.')}"
+        return message
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        replacement = getattr(request, "record_message", None)
+        if replacement and level == messages.SUCCESS:
+            message, request.record_message = replacement, None
+        super().message_user(request, message, level, *args, **kwargs)
+
+
+class HistoryAdmin(RecordMessagesMixin, SimpleHistoryAdmin):
     """simple_history's admin, with reverting to an old version held to the change
     permission. Its history form only hides the Revert button from a user who may view
-    the record but not change it: posted anyway, the form would save."""
+    the record but not change it: posted anyway, the form would save. Its titles are in
+    Spanish, as its templates (templates/simple_history/)."""
+
+    def history_view_title(self, request, obj):
+        return _("Historial de cambios: %s") % obj
+
+    def history_form_view_title(self, request, obj):
+        if self.revert_disabled(request, obj):
+            return _("Ver %s") % obj
+        return _("Revertir %s") % obj
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
