@@ -2,6 +2,8 @@
 the change history, messages that agree with every record type, and an instrument's
 practices set from its own form."""
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -72,9 +74,15 @@ def test_save_messages_agree_with_every_record_type(admin_client, model, slug_fi
     assert f"El {opts.verbose_name}" not in message
 
 
-def test_the_delete_message_agrees_too(admin_client):
+def test_the_delete_confirmation_and_message_agree_too(admin_client):
     figure = KeyFigure.objects.order_by("pk").first()
     url = reverse("admin:programs_keyfigure_delete", args=[figure.pk])
+    confirmation = admin_client.get(url).content.decode()
+    assert f"eliminar el registro «{figure}» (cifra clave)?" in html.unescape(confirmation)
+    assert (
+        "cifra clave"
+        not in confirmation.replace("(cifra clave)", "").split("<h1>")[1].split("</p>")[0]
+    )
     response = admin_client.post(url, {"post": "yes"}, follow=True)
     [message] = saved_message(response)
     assert message == f"El registro «{figure}» (cifra clave) se eliminó correctamente."
