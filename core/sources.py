@@ -7,6 +7,7 @@ fixtures/source/; every quote of a record must occur in that text. Adding anothe
 country's contribution is data alone: its text file and a `Source` record.
 """
 
+import json
 import re
 from functools import lru_cache
 
@@ -14,6 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -186,3 +188,28 @@ def natural_name(record):
 def shorten(text, length=80):
     text = normalize_space(text)
     return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+def attach_shipped_source(apps_, schema_editor, app_label):
+    """A data migration's step: in a database made before sources were records, every
+    quote of `app_label`'s records (and of their history) comes from the one document
+    there was, the first of fixtures/sources.json, which is created as shipped if it is
+    not there yet. A database without quotes (a new one) is left empty."""
+    quoted = [
+        model
+        for model in apps_.get_app_config(app_label).get_models()
+        if {"source", "source_quote"} <= {field.name for field in model._meta.fields}
+    ]
+    missing = [model.objects.filter(source=None).exclude(source_quote="") for model in quoted]
+    if not any(records.exists() for records in missing):
+        return
+    shipped = json.loads((settings.FIXTURE_DIRS[0] / "sources.json").read_text("utf-8"))[0]
+    source_model = apps_.get_model("core", "Source")
+    fields = {
+        name: parse_datetime(value) if name in ("created_at", "updated_at") else value
+        for name, value in shipped["fields"].items()
+    }
+    fields["date"] = parse_date(fields["date"]) if fields["date"] else None
+    source, _created = source_model.objects.get_or_create(slug=fields["slug"], defaults=fields)
+    for records in missing:
+        records.update(source=source)

@@ -3,6 +3,12 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from core.sources import attach_shipped_source
+
+
+def attach_source(apps, schema_editor):
+    attach_shipped_source(apps, schema_editor, 'programs')
+
 
 class Migration(migrations.Migration):
 
@@ -62,4 +68,6 @@ class Migration(migrations.Migration):
             name='source',
             field=models.ForeignKey(blank=True, help_text='El documento del que viene la cita.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.source', verbose_name='documento fuente'),
         ),
+        # Records quoted before sources were records quote Mexico's contribution.
+        migrations.RunPython(attach_source, migrations.RunPython.noop),
     ]
