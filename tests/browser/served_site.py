@@ -56,6 +56,7 @@ PUBLIC_PAGES = (
     "compact-objectives",
     "compact-objective",
     "compact-matrix",
+    "about",
 )
 ADMIN_PAGES = ("admin-login", "admin-change-form")
 
@@ -146,6 +147,7 @@ def public_paths():
         "compact-objectives": reverse("compact:objective_list"),
         "compact-objective": reverse("compact:objective", args=[5]),
         "compact-matrix": reverse("compact:matrix"),
+        "about": reverse("catalogue:about"),
     }
 
 
