@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db.models import ProtectedError
+from django.forms import modelform_factory
 from django.urls import reverse
 
 from core.knowledge_base import content_models
@@ -197,3 +198,15 @@ def test_the_about_page_is_in_the_sitemap(client):
     sitemap = client.get(reverse("catalogue:sitemap", args=["paginas"])).content.decode()
     assert "http://testserver/acerca/" in sitemap
     assert "http://testserver/en/acerca/" in sitemap
+
+
+def test_a_form_without_the_source_field_reports_a_quote_error_for_the_whole_form():
+    place = Place.objects.get(code="MX")
+    form_class = modelform_factory(Place, fields=["name", "source_quote"])
+    form = form_class({"name": place.name, "source_quote": MADE_UP}, instance=place)
+    assert not form.is_valid()
+    assert "no aparece" in form.errors["source_quote"][0]
+    place.source = None
+    form = form_class({"name": place.name, "source_quote": "México"}, instance=place)
+    assert not form.is_valid()
+    assert "documento fuente" in form.non_field_errors()[0]
