@@ -42,6 +42,7 @@ class PageSitemap(LanguagesSitemap):
         "catalogue:institution_list",
         "catalogue:timeline",
         "programs:glossary",
+        "catalogue:about",
     )
 
     def items(self):

@@ -39,4 +39,6 @@ urlpatterns = [
     path("grupos/<slug:slug>/", catalogue_page(views.target_group_detail), name="target_group"),
     path("instituciones/", paginated(views.institution_list), name="institution_list"),
     path("cronologia/", catalogue_page(views.timeline), name="timeline"),
+    path("acerca/", public_page(views.about), name="about"),
+    path("acerca/fuentes/<slug:slug>.txt", public_page(views.source_text), name="source_text"),
 ]

@@ -19,6 +19,7 @@ from pyroaring import BitMap
 from core.pagination import paginate
 from core.search import engine
 from core.search.query import parse, suggestion
+from core.sources import Source
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, KeyFigure, TargetGroup
 
@@ -331,3 +332,20 @@ def timeline(request):
         "facets": facet_counts.count_facets(search, names=("area", "grupo")),
     }
     return render(request, "catalogue/timeline.html", context)
+
+
+def about(request):
+    """What the knowledge base is, its source documents, how its records are built and
+    checked, the data licence and how to cite."""
+    sources = Source.objects.order_by("pk")
+    return render(request, "catalogue/about.html", {"sources": sources})
+
+
+def source_text(request, slug):
+    """A shipped source document's full text, as the quotes are checked against it."""
+    source = get_object_or_404(Source, slug=slug)
+    if not source.has_text():
+        raise Http404
+    response = HttpResponse(source.text(), content_type="text/plain; charset=utf-8")
+    response["Content-Language"] = source.language
+    return response

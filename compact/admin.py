@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.db import models
 
-from core.admin import ConcurrentEditMixin
+from core.admin import ConcurrentEditMixin, RecordMessagesMixin
 
 from .models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 
 
-class VocabularyAdmin(ConcurrentEditMixin, admin.ModelAdmin):
+class VocabularyAdmin(RecordMessagesMixin, ConcurrentEditMixin, admin.ModelAdmin):
     # Official documents are on https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -30,7 +30,7 @@ class SDGTargetAdmin(VocabularyAdmin):
 
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(ConcurrentEditMixin, admin.ModelAdmin):
+class ObjectiveLinkAdmin(RecordMessagesMixin, ConcurrentEditMixin, admin.ModelAdmin):
     list_display = ("objective", "practice", "instrument", "rationale")
     list_filter = ("objective", "sdg_targets")
     list_select_related = ("objective", "practice", "instrument")

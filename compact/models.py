@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.records import PublicationStatus
+from core.records import PublicationStatus, QuotedModel
 from practices.models import Practice
 from programs.models import Instrument
 
@@ -170,7 +170,7 @@ class ObjectiveLinkQuerySet(models.QuerySet):
         )
 
 
-class ObjectiveLink(models.Model):
+class ObjectiveLink(QuotedModel):
     """An editorial link from a practice or an instrument (exactly one) to an objective."""
 
     objective = models.ForeignKey(

@@ -235,10 +235,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# The knowledge base is loaded from fixtures/; the source document the records
-# quote lives beside them.
+# The knowledge base is loaded from fixtures/; the full texts of the source documents the
+# records quote (core.sources.Source.text_file) live beside them.
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
-SOURCE_DOCUMENT = BASE_DIR / "fixtures" / "source" / "mexico-a-hrc-35-l28.txt"
+SOURCE_TEXTS_DIR = BASE_DIR / "fixtures" / "source"
+SOURCE_DOCUMENT = SOURCE_TEXTS_DIR / "mexico-a-hrc-35-l28.txt"
 
 # The admin is only reachable under this path; moving it off the well-known /admin/
 # spares it most scripted login attempts.

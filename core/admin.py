@@ -7,6 +7,7 @@ from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,9 +17,10 @@ from .concurrency import STATE_FIELD, ConcurrentEditForm
 from .records import PublicationStatus
 from .search.query import parse
 from .search.vocabulary import Synonym
+from .sources import Source
 
 TIMESTAMPS = ("created_at", "updated_at")
-SOURCES = (_("Fuentes"), {"fields": ("source_quote", "citation")})
+SOURCES = (_("Fuentes"), {"fields": ("source", "source_quote", "citation")})
 
 
 class ConcurrentEditMixin:
@@ -50,10 +52,68 @@ def dropped_row_message(formset, row):
     ) % {"rows": formset.model._meta.verbose_name_plural, "changes": changes}
 
 
-class HistoryAdmin(ConcurrentEditMixin, SimpleHistoryAdmin):
+# The admin is always in Spanish (its addresses are outside the language prefixes), under
+# the site's own name.
+admin.site.site_header = _("Buenas Prácticas: administración")
+admin.site.site_title = _("Administración de Buenas Prácticas")
+admin.site.index_title = _("Registros de la base de conocimiento")
+
+
+class RecordMessagesMixin:
+    """Messages after adding, changing or deleting that say «el registro», whatever the
+    gender of the record type: Django's own put the masculine article before every type
+    ("El buena práctica")."""
+
+    MESSAGES = {
+        "add": _("El registro «%(obj)s» (%(name)s) se agregó correctamente."),
+        "change": _("El registro «%(obj)s» (%(name)s) se modificó correctamente."),
+        "delete": _("El registro «%(obj)s» (%(name)s) se eliminó correctamente."),
+    }
+
+    def response_add(self, request, obj, post_url_continue=None):
+        request.record_message = self.record_message(request, obj, "add")
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        action = "add" if "_saveasnew" in request.POST else "change"
+        request.record_message = self.record_message(request, obj, action)
+        return super().response_change(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        request.record_message = self.MESSAGES["delete"] % {
+            "obj": obj_display,
+            "name": self.opts.verbose_name,
+        }
+        return super().response_delete(request, obj_display, obj_id)
+
+    def record_message(self, request, obj, action):
+        message = self.MESSAGES[action] % {"obj": obj, "name": self.opts.verbose_name}
+        if "_continue" in request.POST or "_saveasnew" in request.POST:
+            return f"{message} {_('Puede volver a editarlo abajo.')}"
+        if "_addanother" in request.POST:
+            return f"{message} {_('Puede agregar otro abajo.')}"
+        return message
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        replacement = getattr(request, "record_message", None)
+        if replacement and level == messages.SUCCESS:
+            message, request.record_message = replacement, None
+        super().message_user(request, message, level, *args, **kwargs)
+
+
+class HistoryAdmin(RecordMessagesMixin, ConcurrentEditMixin, SimpleHistoryAdmin):
     """simple_history's admin, with reverting to an old version held to the change
     permission. Its history form only hides the Revert button from a user who may view
-    the record but not change it: posted anyway, the form would save."""
+    the record but not change it: posted anyway, the form would save. Its titles are in
+    Spanish, as its templates (templates/simple_history/)."""
+
+    def history_view_title(self, request, obj):
+        return _("Historial de cambios: %s") % obj
+
+    def history_form_view_title(self, request, obj):
+        if self.revert_disabled(request, obj):
+            return _("Ver %s") % obj
+        return _("Revertir %s") % obj
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
@@ -170,3 +230,17 @@ class GroupAdmin(ConcurrentEditMixin, auth_admin.GroupAdmin):
 for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin)):
     admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("title", "issuer", "date", "language", "text_file")
+    search_fields = ("title", "issuer", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = TIMESTAMPS
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "issuer", ("date", "date_precision"), "language")}),
+        (_("Dónde leerlo"), {"fields": ("url", "licence", "text_file", "note")}),
+        (_("Registro"), {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+    )

@@ -12,9 +12,10 @@ the site; purely internal ones are English.
 import calendar
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -66,6 +67,30 @@ def choices_constraint(field, choices, *, allow_blank=False):
     )
 
 
+def text_fields(model):
+    """The names of `model`'s own text columns (char and text fields)."""
+    return [
+        field.attname
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField)
+    ]
+
+
+def lf_line_endings(sender, instance, **kwargs):
+    """Before any save (an admin form, the fixture loader, the shell), every text field's
+    line endings become LF: browsers send CRLF, and a quote or an export must not change
+    because of how it was typed (pre_save)."""
+    for name in text_fields(sender):
+        value = getattr(instance, name)
+        if isinstance(value, str) and "\r" in value:
+            setattr(instance, name, value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def keep_lf_line_endings(models_):
+    for model in models_:
+        pre_save.connect(lf_line_endings, sender=model, dispatch_uid=f"lf-{model._meta.label}")
+
+
 class TimeStampedModel(models.Model):
     # Defaults rather than auto_now: fixtures carry their own timestamps, so
     # loading the same fixtures twice leaves every record unchanged.
@@ -82,7 +107,78 @@ class TimeStampedModel(models.Model):
         super().save(*args, **kwargs)
 
 
-class SourcedModel(TimeStampedModel):
+def quote_errors(record):
+    """{field: message} for a record whose quote has no source, or a source without its
+    text, or is not in that text (line endings and runs of whitespace aside)."""
+    quote = getattr(record, "source_quote", "")
+    if not quote or not quote.strip():
+        return {}
+    source = record.source if record.source_id else None
+    if source is None:
+        return {"source": _("Indique el documento fuente del que viene la cita.")}
+    if not source.has_text():
+        return {
+            "source": _(
+                "«%(source)s» no tiene su texto completo en el repositorio, así que la cita "
+                "no se puede comprobar. Elija un documento con texto."
+            )
+            % {"source": source}
+        }
+    if not source.contains(quote):
+        return {
+            "source_quote": _(
+                "Esta cita no aparece en «%(source)s». Cópiela tal cual del documento, erratas "
+                "incluidas: solo pueden cambiar los saltos de línea y los espacios."
+            )
+            % {"source": source}
+        }
+    return {}
+
+
+class QuotedModel(models.Model):
+    """A record that quotes a source document (`source_quote`, declared by the record
+    type or by SourcedModel): `source` names the document, and validation checks that
+    the quote occurs in its text."""
+
+    source = models.ForeignKey(
+        "core.Source",
+        verbose_name=_("documento fuente"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("El documento del que viene la cita."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        errors = quote_errors(self)
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        """As Django's, except that an error about a field the form leaves out (a form
+        without `source`, say) is reported for the form as a whole rather than lost in a
+        ValueError."""
+        try:
+            super().full_clean(exclude, validate_unique, validate_constraints)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict") or not exclude:
+                raise
+            shown = {}
+            for field, messages in error.error_dict.items():
+                key = NON_FIELD_ERRORS if field in exclude else field
+                shown.setdefault(key, []).extend(messages)
+            raise ValidationError(shown) from error
+
+
+class SourcedModel(QuotedModel, TimeStampedModel):
     source_quote = models.TextField(
         _("cita de la fuente"),
         blank=True,

@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.records import PublicationStatus, PublishableModel, PublishableQuerySet, TimeStampedModel
+from core.records import (
+    PublicationStatus,
+    PublishableModel,
+    PublishableQuerySet,
+    QuotedModel,
+    TimeStampedModel,
+)
 from core.search.searchable import SEARCH_COLUMNS, SearchableModel, SearchableQuerySet
 from programs.models import Instrument
 
@@ -56,7 +62,7 @@ def areas_of(instrument):
     return sorted(areas, key=lambda area: area.number)
 
 
-class ThematicArea(SearchableModel, TimeStampedModel):
+class ThematicArea(SearchableModel, QuotedModel, TimeStampedModel):
     number = models.PositiveSmallIntegerField(
         _("número"), unique=True, help_text=_("Del 1 al 6, como en la resolución.")
     )

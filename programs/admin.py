@@ -93,6 +93,7 @@ class KeyFigureInline(ConcurrentEditMixin, admin.StackedInline):
         "slug",
         ("start_date", "start_precision"),
         ("end_date", "end_precision"),
+        "source",
         "source_quote",
         "position",
     )

@@ -17,6 +17,7 @@ from core.records import (
     PublicationStatus,
     PublishableModel,
     PublishableQuerySet,
+    QuotedModel,
     SlugQuerySet,
     SourcedModel,
     TimeStampedModel,
@@ -573,7 +574,7 @@ class Participation(models.Model):
     natural_key.dependencies = ["programs.instrument", "programs.institution"]
 
 
-class KeyFigure(TimeStampedModel, DateRangeModel):
+class KeyFigure(QuotedModel, TimeStampedModel, DateRangeModel):
     """A number the source reports for an instrument, with what it counts and when."""
 
     instrument = models.ForeignKey(

@@ -22,6 +22,7 @@ import config.urls
 from compact.models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 from core.records import PublicationStatus
 from core.search.vocabulary import Synonym
+from core.sources import Source
 from practices.models import Practice, ThematicArea
 from programs.models import (
     Institution,
@@ -35,6 +36,7 @@ from programs.models import (
     Role,
     TargetGroup,
 )
+from tests.factories import shipped_source
 from tests.helpers import admin_form_data
 
 # These tests make records of their own, in a database without the knowledge base.
@@ -387,6 +389,7 @@ EDITOR_MAY = {
     "programs.KeyFigure": ALL,
     "programs.Participation": ALL,
     "core.Synonym": ALL,
+    "core.Source": EDIT,
     "practices.ThematicArea": EDIT,
     "practices.Practice": ALL,  # drafts only
     "compact.Objective": EDIT,
@@ -418,6 +421,7 @@ NEW = {
     "programs.KeyFigure": {"slug": "cifra-nueva", "measure": "Cifra nueva"},
     "programs.Participation": {"role": Role.FUNDER, "citation": "Participación nueva."},
     "core.Synonym": {"terms": "nuevos, recientes"},
+    "core.Source": {"slug": "fuente-nueva", "title": "Fuente nueva"},
     "practices.ThematicArea": {"number": 3, "slug": "area-nueva", "title": "Área nueva"},
     "practices.Practice": {"slug": "practica-nueva", "position": 3, "title": "Práctica nueva"},
     "compact.Objective": {"number": 23, "short_title_es": "Objetivo nuevo"},
@@ -435,6 +439,7 @@ EDITED = {
     "programs.KeyFigure": "measure",
     "programs.Participation": "citation",
     "core.Synonym": "terms",
+    "core.Source": "title",
     "practices.ThematicArea": "title",
     "practices.Practice": "title",
     "compact.Objective": "short_title_es",
@@ -467,7 +472,9 @@ class Records:
 
     def __init__(self):
         call_command("setup_roles", verbosity=0)
-        source = {"source_quote": "Cita de la fuente."}
+        # A quote must occur in its source's text.
+        shipped = shipped_source()
+        source = {"source_quote": "México", "source": shipped}
         mexico = Place.objects.create(code="MX", name="México", kind=PlaceKind.COUNTRY, **source)
         guatemala = Place.objects.create(
             code="GT", name="Guatemala", kind=PlaceKind.COUNTRY, **source
@@ -541,6 +548,12 @@ class Records:
                 Synonym.objects.create(terms=terms)
                 for terms in ("retornados, repatriados", "albergue, refugio")
             ),
+            "core.Source": (
+                shipped,
+                Source.objects.create(
+                    slug="otra", title="Otra fuente", issuer="Otro país", language="es"
+                ),
+            ),
             "practices.ThematicArea": (
                 area,
                 ThematicArea.objects.create(
@@ -574,7 +587,8 @@ class Records:
             for number in (1, 2, 3)
         ]
         self.new_link_objective = objectives[2]
-        link = {"objective": objectives[0], "rationale": "Porque sí.", "source_quote": "Cita."}
+        link = {"objective": objectives[0], "rationale": "Porque sí.", "source_quote": "México"}
+        link["source"] = shipped_source()
         principle = {"title_en": "Principle", **official}
         target = {"text_en": "Target.", **official}
         return {
@@ -877,7 +891,8 @@ def test_bulk_deletion_spares_published_records_unless_an_administrator_asks(cli
         name="Instrumento publicado sin dependientes",
         kind=InstrumentKind.PROGRAM,
         summary="Suelto.",
-        source_quote="Cita.",
+        source_quote="México",
+        source=shipped_source(),
         publication_status=PublicationStatus.PUBLISHED,
     )
     selected = [published, records.spare["programs.Instrument"]]  # with a draft

@@ -38,6 +38,7 @@ def page_paths():
         "institution": Institution.objects.order_by("slug")[0].get_absolute_url(),
         "glossary": reverse("programs:glossary"),
         "timeline": reverse("catalogue:timeline"),
+        "about": reverse("catalogue:about"),
         "objectives": reverse("compact:objective_list"),
         "objective": Objective.objects.get(number=5).get_absolute_url(),
         "matrix": reverse("compact:matrix"),

@@ -62,14 +62,19 @@ class SearchTermManager(models.Manager):
         mean" draw on (a word already there is left alone)."""
         found = {}
         for token in re.findall(r"\w+", text):
-            word = normalize(token)
-            # A word longer than the column (a pasted URL, a run of letters) is indexed
-            # like any other, but no reader's typo is corrected into it.
-            if word.isalpha() and word not in STOP_WORDS and 2 < len(word) <= WORD_LENGTH:
-                found.setdefault(word, token.casefold())
+            word, display = normalize(token), token.casefold()
+            # A word too long for the columns (a pasted URL, a run of letters) is indexed
+            # like any other, but is no vocabulary term: no reader's typo is corrected into
+            # it. Normalized and casefolded forms can each be the longer ("İ" casefolds to
+            # two characters, "ﷺ" normalizes to eighteen), so both are measured.
+            short = max(len(word), len(display)) <= WORD_LENGTH
+            if short and word.isalpha() and word not in STOP_WORDS and len(word) > 2:
+                found.setdefault(word, display)
         self.bulk_create(
             [
-                SearchTerm(word=word, display=display, stem=stem(word), length=len(word))
+                SearchTerm(
+                    word=word, display=display, stem=stem(word)[:WORD_LENGTH], length=len(word)
+                )
                 for word, display in found.items()
             ],
             ignore_conflicts=True,

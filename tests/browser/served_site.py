@@ -57,6 +57,7 @@ PUBLIC_PAGES = (
     "compact-objective",
     "compact-matrix",
     "api-documentation",
+    "about",
 )
 ADMIN_PAGES = ("admin-login", "admin-change-form")
 
@@ -148,6 +149,7 @@ def public_paths():
         "compact-objective": reverse("compact:objective", args=[5]),
         "compact-matrix": reverse("compact:matrix"),
         "api-documentation": reverse("api_documentation"),
+        "about": reverse("catalogue:about"),
     }
 
 

@@ -7,6 +7,7 @@ from django.test.utils import override_settings
 
 from core.knowledge_base import empty_knowledge_base, fixtures, knowledge_base_models
 from core.revision import ContentRevision
+from core.sources import quote_problems
 
 
 class Command(BaseCommand):
@@ -51,6 +52,12 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"{describe(fixture, error)} Nothing was loaded or changed."
                     ) from error
+                # loaddata validates nothing: each quote is checked against its source.
+                problem = next(quote_problems(fixtures()[fixture]), None)
+                if problem:
+                    raise CommandError(
+                        f"fixtures/{fixture}.json: {problem} Nothing was loaded or changed."
+                    )
             # In the same transaction: should the rebuild fail, the records and their index
             # stay as they were, rather than new records being left unsearchable.
             try:
