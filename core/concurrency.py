@@ -138,32 +138,9 @@ class ResolutionField(forms.ChoiceField):
         pass
 
 
-class ConcurrentEditForm(forms.ModelForm):
-    """Stops an editor from silently overwriting what another saved meanwhile (see the
-    module's docstring)."""
-
-    dropped_changes = ()
-
-    opened_state = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.pk:
-            return
-        if not self.is_bound:
-            # From the database, not the instance: reverting to an old version shows that
-            # version, but what may not be overwritten unseen is the one saved now.
-            saved = self._saved()
-            if saved is not None:
-                self.fields[STATE_FIELD].initial = json.dumps(self._state_of(saved))
-            return
-        shown = self._opened().get("conflicts", [])
-        if shown:
-            saved = self._saved()
-            if saved is not None:
-                self._show_conflicts(saved, [n for n in shown if n in self._tracked()])
-
-    # What is tracked, and how it is saved now.
+class OpenedState:
+    """What a concurrent-edit form tracks of its record (its editable fields and links),
+    how the record is saved now, and the state the form was opened in."""
 
     def _model_field(self, name):
         try:
@@ -206,6 +183,85 @@ class ConcurrentEditForm(forms.ModelForm):
         except (TypeError, ValueError):
             return {}
         return state if isinstance(state, dict) and well_formed(state) else {}
+
+
+class ConflictPage:
+    """The form shown again after a conflict: for each field the other editor changed,
+    their saved value above the editor's own, and the choice of which to keep."""
+
+    def _show_merged_links(self, links):
+        """The page shows the links as they will be saved: the editor's changes applied to
+        those saved now (which the form now remembers as opened)."""
+        if not hasattr(self.data, "setlist"):
+            return
+        for name in links:
+            if name in self.cleaned_data:
+                pks = [str(comparable(record)) for record in self.cleaned_data[name]]
+                self.data.setlist(self.add_prefix(name), pks)
+
+    def _when(self, saved):
+        updated_at = getattr(saved, "updated_at", None)
+        if updated_at is None:
+            return ""
+        return " ({})".format(date_format(localtime(updated_at), "DATETIME_FORMAT"))
+
+    def _show_conflicts(self, saved, names):
+        choices = [(THEIRS, _("Conservar el de la otra persona")), (MINE, _("Conservar el mío"))]
+        tracked = self._tracked()
+        for name in names:
+            field = tracked[name]
+            text = isinstance(self.fields[name], forms.CharField)
+            self.fields[name + RESOLUTION_SUFFIX] = ResolutionField(
+                label=_("Qué valor conservar"),
+                choices=[*choices, (MERGED, _("Fusionar"))] if text else choices,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            if text:
+                self.fields[name + MERGE_SUFFIX] = forms.CharField(
+                    label=_("Texto fusionado"),
+                    widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
+                    required=False,
+                    strip=False,
+                )
+            widget = self.fields[name].widget
+            if isinstance(widget, ConflictWidget):
+                widget = widget.widget
+            self.fields[name].widget = ConflictWidget(
+                widget, self, name, self._display(saved, field, text)
+            )
+
+    def _display(self, saved, field, text):
+        value = getattr(saved, field.name)
+        if text:
+            return mark_safe(linebreaks(value, autoescape=True)) if value else "—"
+        return display_for_field(value, field, "—")
+
+
+class ConcurrentEditForm(OpenedState, ConflictPage, forms.ModelForm):
+    """Stops an editor from silently overwriting what another saved meanwhile (see the
+    module's docstring)."""
+
+    dropped_changes = ()
+
+    opened_state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            return
+        if not self.is_bound:
+            # From the database, not the instance: reverting to an old version shows that
+            # version, but what may not be overwritten unseen is the one saved now.
+            saved = self._saved()
+            if saved is not None:
+                self.fields[STATE_FIELD].initial = json.dumps(self._state_of(saved))
+            return
+        shown = self._opened().get("conflicts", [])
+        if shown:
+            saved = self._saved()
+            if saved is not None:
+                self._show_conflicts(saved, [n for n in shown if n in self._tracked()])
 
     # Saving.
 
@@ -315,53 +371,3 @@ class ConcurrentEditForm(forms.ModelForm):
             },
             code="concurrent_edit",
         )
-
-    def _show_merged_links(self, links):
-        """The page shows the links as they will be saved: the editor's changes applied to
-        those saved now (which the form now remembers as opened)."""
-        if not hasattr(self.data, "setlist"):
-            return
-        for name in links:
-            if name in self.cleaned_data:
-                pks = [str(comparable(record)) for record in self.cleaned_data[name]]
-                self.data.setlist(self.add_prefix(name), pks)
-
-    def _when(self, saved):
-        updated_at = getattr(saved, "updated_at", None)
-        if updated_at is None:
-            return ""
-        return " ({})".format(date_format(localtime(updated_at), "DATETIME_FORMAT"))
-
-    # The conflict page.
-
-    def _show_conflicts(self, saved, names):
-        choices = [(THEIRS, _("Conservar el de la otra persona")), (MINE, _("Conservar el mío"))]
-        tracked = self._tracked()
-        for name in names:
-            field = tracked[name]
-            text = isinstance(self.fields[name], forms.CharField)
-            self.fields[name + RESOLUTION_SUFFIX] = ResolutionField(
-                label=_("Qué valor conservar"),
-                choices=[*choices, (MERGED, _("Fusionar"))] if text else choices,
-                widget=forms.RadioSelect,
-                required=False,
-            )
-            if text:
-                self.fields[name + MERGE_SUFFIX] = forms.CharField(
-                    label=_("Texto fusionado"),
-                    widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"}),
-                    required=False,
-                    strip=False,
-                )
-            widget = self.fields[name].widget
-            if isinstance(widget, ConflictWidget):
-                widget = widget.widget
-            self.fields[name].widget = ConflictWidget(
-                widget, self, name, self._display(saved, field, text)
-            )
-
-    def _display(self, saved, field, text):
-        value = getattr(saved, field.name)
-        if text:
-            return mark_safe(linebreaks(value, autoescape=True)) if value else "—"
-        return display_for_field(value, field, "—")
