@@ -48,6 +48,17 @@ def links(view, source):
     return serializers.ListField(child=LinkField(view), source=source, read_only=True)
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class PageField(serializers.Field):
+    """The record's public page, as an absolute address."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, record):
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
 class StatedDate(serializers.Serializer):
     fecha = serializers.CharField(help_text="«2016», «2016-06» o «2016-06-14».")
     precision = serializers.ChoiceField(choices=["year", "month", "day"])
@@ -99,7 +110,7 @@ class PlaceSerializer(serializers.ModelSerializer):
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
-    pagina = serializers.SerializerMethodField()
+    pagina = PageField()
     nombre = serializers.CharField(source="name")
     siglas = serializers.CharField(source="acronym")
     tipo = serializers.CharField(source="kind")
@@ -136,9 +147,6 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "citacion", "actualizado",
         ]  # fmt: skip
 
-    def get_pagina(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
-
     @extend_schema_field(StatedDate(allow_null=True))
     def get_fecha_inicio(self, record):
         return date_of(record.start_date, record.start_precision, record.start_kind)
@@ -159,7 +167,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
 
 class PracticeSerializer(serializers.ModelSerializer):
-    pagina = serializers.SerializerMethodField()
+    pagina = PageField()
     area_tematica = serializers.IntegerField(source="area.number")
     orden = serializers.IntegerField(source="position")
     titulo = serializers.CharField(source="title")
@@ -177,12 +185,9 @@ class PracticeSerializer(serializers.ModelSerializer):
             "instrumentos", "objetivos_del_pacto", "cita_fuente", "actualizado",
         ]  # fmt: skip
 
-    def get_pagina(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
-
 
 class ThematicAreaSerializer(serializers.ModelSerializer):
-    pagina = serializers.SerializerMethodField()
+    pagina = PageField()
     numero = serializers.IntegerField(source="number")
     titulo = serializers.CharField(source="title")
     texto_de_la_resolucion = serializers.CharField(source="resolution_text")
@@ -196,12 +201,9 @@ class ThematicAreaSerializer(serializers.ModelSerializer):
             "cita_fuente",
         ]  # fmt: skip
 
-    def get_pagina(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
-
 
 class InstitutionSerializer(serializers.ModelSerializer):
-    pagina = serializers.SerializerMethodField()
+    pagina = PageField()
     nombre = serializers.CharField(source="name")
     siglas = serializers.CharField(source="acronym")
     tipo = serializers.CharField(source="kind")
@@ -217,16 +219,13 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "cita_fuente", "citacion",
         ]  # fmt: skip
 
-    def get_pagina(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
-
     @extend_schema_field(OpenApiTypes.STR)
     def get_pais(self, record):
         return record.country.code if record.country else None
 
 
 class TargetGroupSerializer(serializers.ModelSerializer):
-    pagina = serializers.SerializerMethodField()
+    pagina = PageField()
     nombre = serializers.CharField(source="name")
     siglas = serializers.CharField(source="acronym")
     forma_parte_de = serializers.SerializerMethodField()
@@ -238,9 +237,6 @@ class TargetGroupSerializer(serializers.ModelSerializer):
         fields = [
             "slug", "pagina", "nombre", "siglas", "forma_parte_de", "descripcion", "cita_fuente",
         ]  # fmt: skip
-
-    def get_pagina(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
 
     @extend_schema_field(LinkSerializer(allow_null=True))
     def get_forma_parte_de(self, record):
