@@ -61,10 +61,16 @@ class Facet:
     def more_ticked(self):
         return any(option.selected for option in self.more)
 
+    @property
+    def lang(self):
+        """The language of its values when it is not the page's: records' Spanish names."""
+        return "" if self.name in TRANSLATED_FACETS else "es-MX"
 
-# Kinds and statuses are named in the reader's language; the other facets' values as the
-# records name them, in Spanish.
-TRANSLATED_FACETS = ("tipo", "estado")
+
+# Kinds, statuses and the Compact's objectives are named in the reader's language (the
+# objectives' titles are official in both); the other facets' values as the records name
+# them, in Spanish.
+TRANSLATED_FACETS = ("tipo", "estado", "objetivo")
 
 
 @dataclass
@@ -164,10 +170,9 @@ def chips(filterset, facets):
     cleaned = filterset.cleaned
     found = []
     for shown in facets:
-        lang = "" if shown.name in TRANSLATED_FACETS else "es-MX"
         for option in shown.selected if cleaned.get(shown.name) else ():
             remove = f"{shown.name}={option.value}"
-            found.append(Chip(shown.label, option.label, remove, lang))
+            found.append(Chip(shown.label, option.label, remove, shown.lang))
     if cleaned.get("q"):
         found.append(Chip(filterset.filters["q"].label, f"«{cleaned['q']}»", "q"))
     for name in ("desde", "hasta"):

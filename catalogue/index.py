@@ -25,9 +25,10 @@ from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
+from django.utils.functional import lazy
 from pyroaring import BitMap
 
-from compact.models import Objective, ObjectiveLink, SDGTarget
+from compact.models import Objective, ObjectiveLink, SDGTarget, official_language
 from core.records import PublicationStatus
 from core.search.analyzer import acronym_term, analyze
 from core.search.index import Document, FieldIndex, TextIndex, as_indices
@@ -367,7 +368,9 @@ class Links:
 def load_compact():
     """The Global Compact's objectives, the SDG targets, and which instruments serve them
     (the editorial crosswalk of the compact app): (objectives, targets, pairs)."""
-    objectives = list(Objective.objects.values_list("pk", "number", "short_title_es"))
+    objectives = list(
+        Objective.objects.values_list("pk", "number", "short_title_es", "short_title_en")
+    )
     targets = list(SDGTarget.objects.values_list("pk", "code"))
     pairs = {
         "objetivo": ObjectiveLink.objects.filter(instrument__isnull=False).values_list(
@@ -383,7 +386,8 @@ def load_compact():
 def compact_facets(links):
     """The facets of the objectives and the SDG targets the instruments serve."""
     objectives = {
-        pk: Node(pk, str(number), f"{number}. {title}") for pk, number, title in links.objectives
+        pk: Node(pk, str(number), objective_label(number, spanish, english))
+        for pk, number, spanish, english in links.objectives
     }
     targets = {pk: Node(pk, code, code) for pk, code in links.targets}
     return {
@@ -392,12 +396,21 @@ def compact_facets(links):
     }
 
 
+def _objective_label(number, spanish, english):
+    return f"{number}. {english if official_language() == 'en' else spanish}"
+
+
+# The index outlives a request: labels in two languages are worked out when shown, in the
+# language of the page that shows them, not in that of the request that built the index.
+objective_label = lazy(_objective_label, str)
+
+
 def choice_facet(values, choices):
     """A facet over a column with choices, from each position's value."""
     positions = defaultdict(list)
     for position, value in enumerate(values):
         positions[value].append(position)
-    nodes = {key: Node(key, key, str(label)) for key, label in choices}
+    nodes = {key: Node(key, key, label) for key, label in choices}
     return Facet(nodes, {key: BitMap(positions.get(key, ())) for key in nodes})
 
 

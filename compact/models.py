@@ -11,8 +11,8 @@ source it rests on, and the pages label it «clasificación editorial».
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.records import PublicationStatus, QuotedModel
 from practices.models import Practice
@@ -45,7 +45,24 @@ class ObjectiveQuerySet(NumberQuerySet):
         )
 
 
-class Objective(models.Model):
+def official_language():
+    """The language whose official text a page shows: the reader's, English or Spanish."""
+    return "en" if (get_language() or "").startswith("en") else "es"
+
+
+class OfficialTexts:
+    """The Compact's and the 2030 Agenda's texts are official in both languages, so a page
+    shows the reader's own (the `*_es` or `*_en` column), and says which by `text_lang`."""
+
+    def official(self, field):
+        return getattr(self, f"{field}_{official_language()}")
+
+    @property
+    def text_lang(self):
+        return "en" if official_language() == "en" else "es-MX"
+
+
+class Objective(OfficialTexts, models.Model):
     number = models.PositiveSmallIntegerField(
         _("número"), unique=True, help_text=_("Del 1 al 23, como en el Pacto Mundial.")
     )
@@ -81,11 +98,19 @@ class Objective(models.Model):
     def get_absolute_url(self):
         return reverse("compact:objective", kwargs={"number": self.number})
 
+    @property
+    def title(self):
+        return self.official("title")
+
+    @property
+    def short_title(self):
+        return self.official("short_title")
+
     def natural_key(self):
         return (self.number,)
 
 
-class GuidingPrinciple(models.Model):
+class GuidingPrinciple(OfficialTexts, models.Model):
     number = models.PositiveSmallIntegerField(
         _("orden"), unique=True, help_text=_("Su lugar en el párrafo 15 del Pacto Mundial.")
     )
@@ -103,6 +128,10 @@ class GuidingPrinciple(models.Model):
     def __str__(self):
         return self.title_es
 
+    @property
+    def title(self):
+        return self.official("title")
+
     def natural_key(self):
         return (self.number,)
 
@@ -112,7 +141,7 @@ class SDGTargetQuerySet(models.QuerySet):
         return self.get(code=code)
 
 
-class SDGTarget(models.Model):
+class SDGTarget(OfficialTexts, models.Model):
     code = models.CharField(
         _("código"), max_length=8, unique=True, help_text=_("Por ejemplo, «10.7» o «10.c».")
     )
@@ -138,6 +167,10 @@ class SDGTarget(models.Model):
 
     def __str__(self):
         return _("Meta %(code)s") % {"code": self.code}
+
+    @property
+    def text(self):
+        return self.official("text")
 
     def natural_key(self):
         return (self.code,)

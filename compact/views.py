@@ -4,7 +4,7 @@ practices and instruments by thematic area, and the matrix of areas by objective
 from django.shortcuts import get_object_or_404, render
 
 from .crosswalk import matrix, objective_groups
-from .models import GuidingPrinciple, Objective, SDGTarget
+from .models import GuidingPrinciple, Objective, SDGTarget, official_language
 
 
 def objective_list(request):
@@ -12,6 +12,7 @@ def objective_list(request):
         "objectives": Objective.objects.with_counts(),
         "principles": GuidingPrinciple.objects.all(),
         "targets": SDGTarget.objects.all(),
+        "undocs_language": official_language(),
     }
     return render(request, "compact/objective_list.html", context)
 

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from compact.models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 from core.records import PublicationStatus
@@ -124,6 +125,41 @@ def test_the_index_lists_the_23_objectives_with_counts_zero_included(client):
         assert objective.title_es in html
     assert "0 prácticas · 0 instrumentos" in html  # objective 11 has none
     assert "Clasificación editorial" in html
+
+
+def test_english_pages_show_the_official_english_texts_marked_as_english(client):
+    """The Compact and the SDG targets are official in English too: an English reader reads
+    them in English, and the page says which language each text is in."""
+    objective, target = Objective.objects.get(number=7), SDGTarget.objects.get(code="10.7")
+    with translation.override("en"):
+        html = page(client, reverse("compact:objective_list"))
+        detail = page(client, objective.get_absolute_url())
+    assert f'<span lang="en">{objective.title_en}</span>' in html
+    assert f'<dd lang="en">{target.text_en}</dd>' in html and target.text_es not in html
+    assert "https://undocs.org/en/A/RES/71/313" in html
+    assert f'<h1 lang="en">{objective.title_en}</h1>' in detail
+    assert f'<p lang="es-MX"><span class="meta">{objective.title_es}</span></p>' in detail
+    spanish = page(client, reverse("compact:objective_list"))
+    assert f'<dd lang="es-MX">{target.text_es}</dd>' in spanish
+
+
+def test_facet_labels_are_in_the_page_language_whichever_built_the_index(client):
+    """The catalogue's index is built once per content revision, by whichever request
+    comes first: an English one must not leave English kinds and objectives on the
+    Spanish catalogue, nor the other way round."""
+    catalogue = reverse("catalogue:catalogue")
+    with translation.override("en"):
+        english = page(client, reverse("catalogue:catalogue"))
+    spanish = page(client, catalogue)
+    assert 'value="ley"> law <' in english and 'value="ley"> ley <' in spanish
+    assert 'value="1"> 1. Data <' in english and 'value="1"> 1. Datos <' in spanish
+
+
+def test_sdg_targets_cite_the_resolution_whose_wording_they_carry():
+    """The Spanish texts read «De aquí a 2030…», the wording of A/RES/71/313's annex; the
+    2015 resolution A/RES/70/1 reads «Para 2030…» and is not their source."""
+    assert SDGTarget.objects.get(code="16.9").text_es.startswith("De aquí a 2030")
+    assert {t.source_url for t in SDGTarget.objects.all()} == {"https://undocs.org/es/A/RES/71/313"}
 
 
 def test_an_objective_page_groups_its_records_by_area(client):
