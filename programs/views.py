@@ -17,7 +17,7 @@ def published_instruments():
 class InstrumentDetailView(DetailView):
     queryset = Instrument.objects.select_related("parent").prefetch_related(
         Prefetch("participations", queryset=Participation.objects.select_related("institution")),
-        "target_groups__parent",
+        Prefetch("target_groups", queryset=TargetGroup.objects.select_related("parent")),
         "places",
         "key_figures",
         Prefetch("legal_basis", queryset=published_instruments()),
