@@ -25,6 +25,8 @@ PAGES = (
     "timeline",
     "admin-change-form",
 )
+# The same pages at their English addresses.
+ENGLISH_PAGES = ("home", "instrument")
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 
@@ -47,9 +49,31 @@ def png_size(path):
 @pytest.mark.parametrize("width", VIEWPORTS)
 @pytest.mark.parametrize("name", PAGES)
 def test_screenshot(site, tabs, screenshot_dir, name, width):
-    viewport = VIEWPORTS[width]
-    page = tabs(viewport=viewport, editor=name.startswith("admin"))
+    page = tabs(viewport=VIEWPORTS[width], editor=name.startswith("admin"))
     assert page.goto(site.paths[name]).status == 200
+    check_and_save(page, screenshot_dir, name, width)
+
+
+@pytest.mark.parametrize("width", VIEWPORTS)
+@pytest.mark.parametrize("name", ENGLISH_PAGES)
+def test_english_screenshot(site, tabs, screenshot_dir, name, width):
+    page = tabs(viewport=VIEWPORTS[width], locale="en")
+    assert page.goto(f"/en{site.paths[name]}").status == 200
+    assert page.locator("html").get_attribute("lang") == "en"
+    check_and_save(page, screenshot_dir, f"{name}-en", width)
+
+
+def test_phone_filter_panel_screenshot(site, tabs, screenshot_dir):
+    """The phone's filter panel, opened by its «Filtrar (N)» button."""
+    page = tabs(viewport=PHONE)
+    assert page.goto(site.paths["catalogue-filtered"]).status == 200
+    page.locator("details.filter-panel > summary").click()
+    expect(page.locator(".filter-fields")).to_be_visible()
+    check_and_save(page, screenshot_dir, "catalogue-filters-open", "phone")
+
+
+def check_and_save(page, screenshot_dir, name, width):
+    viewport = VIEWPORTS[width]
 
     heading = page.locator("h1")
     expect(heading).to_be_visible()
