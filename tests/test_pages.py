@@ -48,7 +48,9 @@ def test_instrument_page_links_both_ways(client):
 
 def test_figures_read_in_mexican_spanish(client):
     page = client.get(reverse("programs:instrument", args=["ptrm-2008"])).content.decode()
-    assert "10,122 personas" in page
+    # The key figure reads as its number, then its unit (each in an element of its own).
+    figure = re.search(r'<li id="cifra-[^"]+">(.*?)</li>', page, re.DOTALL)[1]
+    assert " ".join(re.sub(r"<[^>]+>", " ", figure).split()).startswith("10,122 personas ")
     assert "noviembre de 2008" in page
 
 
