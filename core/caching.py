@@ -5,7 +5,8 @@ Every public page depends on the knowledge base as a whole (counts, facets, link
 one revision number (`ContentRevision`), bumped in the same transaction as any change,
 stands for all of it. Cached copies are keyed by it and browsers revalidate against it:
 a page from before an edit is never served after the edit commits, on any worker, even
-when the cache is each process's own memory.
+when the cache is each process's own memory. They are keyed by the build too
+(core/release.py): a deploy never serves a page the previous build rendered.
 
 What a page may depend on is bounded, so that no URL costs more than a bounded amount:
 its path, the host it was asked for, the language, and only the query parameters the
@@ -29,6 +30,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 
+from .release import release
 from .revision import ContentRevision
 from .search.engine import request_revision, served_stale
 
@@ -78,7 +80,7 @@ def answer_from_cache(request, view, args, kwargs):
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
     address = f"{request.get_host()}{request.path}?{request.GET.urlencode()}"
-    version = f"{revision.tag}-{today:%Y%m%d}-{get_language()}"
+    version = f"{revision.tag}-{today:%Y%m%d}-{get_language()}-{release()}"
     digest = hashlib.sha256(f"{version} {address}".encode()).hexdigest()
     # The validator names this page, not just the revision: a copy of another page (or a
     # 404, which carries none) never makes this one "not modified".

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core import caching
 from core.records import PublicationStatus
+from core.release import release
 from core.revision import ContentRevision
 from core.search import engine
 from programs.models import Instrument, TargetGroup
@@ -121,6 +122,22 @@ def test_a_public_page_is_served_from_the_cache(client, django_assert_max_num_qu
         second = Client().get(url)
     assert second.status_code == 200
     assert second.content == first.content
+
+
+def test_a_new_build_never_serves_the_previous_builds_page(client, monkeypatch):
+    """The page cache outlives a deploy: a page the previous build rendered (pointing at
+    its stylesheet, say) is rendered again by the new one, not served from the cache."""
+    client.get(CATALOGUE)
+    with CaptureQueriesContext(connection) as same_build:
+        Client().get(CATALOGUE)
+    monkeypatch.setenv("DJANGO_RELEASE", "the-next-build")
+    release.cache_clear()
+    try:
+        with CaptureQueriesContext(connection) as next_build:
+            assert Client().get(CATALOGUE).status_code == 200
+    finally:
+        release.cache_clear()
+    assert len(same_build) == 1 and len(next_build) > 1
 
 
 def test_each_address_has_its_own_copy(client):
