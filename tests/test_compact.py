@@ -240,9 +240,12 @@ def test_each_cell_counts_the_instruments_the_catalogue_shows(client):
         assert response.context["page"].paginator.count == count
 
 
-def test_the_matrix_reads_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+@pytest.mark.parametrize("url", ["/pacto/matriz/", "/pacto/", "/pacto/objetivo/11/"])
+def test_the_compact_pages_read_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, url
+):
     with django_assert_max_num_queries(12):
-        page(client, reverse("compact:matrix"))
+        page(client, url)
     # More data, the same queries.
     area = Practice.objects.first().area
     practice = make_practice(slug="mas-practicas", area=area, publication_status=PUBLISHED)
@@ -256,8 +259,11 @@ def test_the_matrix_reads_a_bounded_number_of_queries(client, django_assert_max_
             objective=objective, instrument=instrument, rationale="r", source_quote="q"
         )
     with django_assert_max_num_queries(12):
-        html = page(client, reverse("compact:matrix"))
-    assert matrix_cells(html)[(area.number, 11)] == 5
+        html = page(client, url)
+    if url == "/pacto/matriz/":
+        assert matrix_cells(html)[(area.number, 11)] == 5
+    if url == "/pacto/objetivo/11/":
+        assert "Nuevo 4" in html
 
 
 # Catalogue facets --------------------------------------------------------------------

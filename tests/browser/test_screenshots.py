@@ -23,6 +23,8 @@ PAGES = (
     "instrument",
     "search",
     "timeline",
+    "compact-matrix",
+    "compact-objective",
     "admin-change-form",
 )
 # The same pages at their English addresses.
