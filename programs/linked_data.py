@@ -1,7 +1,7 @@
 """schema.org descriptions of the instruments, institutions and target groups, for their
 pages' JSON-LD: only what the records hold, and only their published links."""
 
-from core.records import DatePrecision, PublicationStatus
+from core.records import DatePrecision
 
 from .models import LEGAL_KINDS, InstrumentKind, Role
 
@@ -54,9 +54,9 @@ def organization(institution, absolute):
     )
 
 
-def instrument_data(instrument, absolute, start="", end=""):
+def instrument_data(instrument, absolute, start="", end="", laws=()):
     """`absolute` turns a path into a full address; `start` and `end` are the dates as
-    precise as the source gives them."""
+    precise as the source gives them; `laws`, the published laws it rests on."""
     kind = schema_type(instrument)
     participations = list(instrument.participations.all())
     leads = [p.institution for p in participations if p.role == Role.LEAD]
@@ -93,19 +93,11 @@ def instrument_data(instrument, absolute, start="", end=""):
                 f"{start}/{end}" if start and end and not instrument.planned_end else ""
             ),
             "creator": [organization(i, absolute) for i in leads],
-            "isBasedOn": legal_basis(instrument, absolute),
+            "isBasedOn": [absolute(law.get_absolute_url()) for law in laws],
         }
     if kind == "Legislation":
         data["legislationType"] = str(instrument.get_kind_display())
     return compact(data)
-
-
-def legal_basis(instrument, absolute):
-    return [
-        absolute(law.get_absolute_url())
-        for law in instrument.legal_basis.all()
-        if law.publication_status == PublicationStatus.PUBLISHED
-    ]
 
 
 def target_group_data(group, absolute):

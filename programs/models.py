@@ -7,7 +7,7 @@ and search uniform across kinds.
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -183,6 +183,22 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
         """Instruments in any of `places`; a country includes its states."""
         subtree = Place.objects.filter(in_subtrees("country", places))
         return self._with_pks_in(Instrument.objects.filter(places__in=subtree))
+
+    def linked_to(self, instrument):
+        """The instruments of this queryset linked to `instrument`, each with `link`: the
+        name of the relation that links it ("children", "legal_basis", "rests_on_it" or
+        "related"), in one query where a prefetch per relation took four."""
+        relations = {
+            "children": Q(parent=instrument),
+            "legal_basis": Q(rests_on_it=instrument),
+            "rests_on_it": Q(legal_basis=instrument),
+            "related": Q(related=instrument),
+        }
+        parts = [
+            self.filter(condition).annotate(link=Value(name)).order_by()
+            for name, condition in relations.items()
+        ]
+        return parts[0].union(*parts[1:], all=True).order_by("link", "name")
 
     def with_any_status(self, statuses):
         """Instruments whose source states one of `statuses`. No status is derived from

@@ -20,10 +20,6 @@ class InstrumentDetailView(DetailView):
         Prefetch("target_groups", queryset=TargetGroup.objects.select_related("parent")),
         "places",
         "key_figures",
-        Prefetch("legal_basis", queryset=published_instruments()),
-        Prefetch("rests_on_it", queryset=published_instruments()),
-        Prefetch("children", queryset=published_instruments()),
-        Prefetch("related", queryset=published_instruments()),
     )
 
     def get_queryset(self):
@@ -33,7 +29,10 @@ class InstrumentDetailView(DetailView):
         parent = self.object.parent
         if parent and parent.publication_status != PublicationStatus.PUBLISHED:
             parent = None
-        return super().get_context_data(parent=parent, **kwargs)
+        links = {}
+        for linked in published_instruments().linked_to(self.object):
+            links.setdefault(linked.link, []).append(linked)
+        return super().get_context_data(parent=parent, links=links, **kwargs)
 
 
 class InstitutionDetailView(DetailView):

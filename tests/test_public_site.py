@@ -508,7 +508,7 @@ MEASURED = {
     "area": ("/areas/trabajo-decente-movilidad-laboral-y-migracion-regular/", 7),
     # Two of them read the record's objectives of the Global Compact (compact app).
     "practice": ("/practicas/politicas-de-movilidad-laboral/", 6),
-    "instrument": ("/instrumentos/ley-de-migracion/", 14),
+    "instrument": ("/instrumentos/ley-de-migracion/", 10),
     "catalogue": (CATALOGUE, 4),
     "catalogue, 2 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes", 5),
     "catalogue, 3 filters": (f"{CATALOGUE}?tipo=programa&grupo=personas-migrantes&lugar=MX", 6),

@@ -4,6 +4,7 @@ the kind of what it links to, the source passage said once, the citation in a bl
 its own, and a contents list when the record is long."""
 
 import html
+import json
 import re
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from core.templatetags.reading import opens_like, restates
 from practices.models import Practice
 from programs.models import Institution, Instrument
+from tests.factories import make_instrument
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 
@@ -75,6 +77,43 @@ def test_each_relationship_names_the_kind_of_what_it_links_to(client):
     for url, kind in links:
         if url in resting:
             assert kind == resting[url].get_kind_display()
+
+
+def relation_rows(page):
+    """Each relationship's heading with the names it links to."""
+    relations = re.search(r'<dl class="facts relations">(.*?)</dl>', page, re.S)[1]
+    rows = re.findall(r"<div><dt>([^<]+)</dt>(.*?)</div>", relations, re.S)
+    return {dt: re.findall(r'<a lang="es-MX" href="[^"]+">([^<]*)</a>', dd) for dt, dd in rows}
+
+
+def test_each_relation_lists_its_published_instruments_under_its_own_heading(client):
+    protocol = make_instrument(slug="protocolo-p", name="Protocolo P", kind="protocolo")
+    law = Instrument.objects.get(slug="ley-de-migracion")
+    protocol.legal_basis.add(law)
+    for relation in ("children", "legal_basis", "related"):
+        for status in ("published", "draft"):
+            linked = make_instrument(
+                slug=f"{relation}-{status}", name=f"{relation} {status}", publication_status=status
+            )
+            if relation == "children":
+                linked.parent = protocol
+                linked.save()
+            else:
+                getattr(protocol, relation).add(linked)
+    protocol.publication_status = "published"
+    protocol.save()
+    page = get(client, protocol)
+    rows = relation_rows(page)
+    assert rows["Incluye"] == ["children published"]
+    assert rows["Fundamento legal"] == ["Ley de Migración (LM)", "legal_basis published"]
+    assert rows["Relacionados"] == ["related published"]
+    assert "Protocolo P" in relation_rows(get(client, law))["Se sustentan en este instrumento"]
+    # The page's JSON-LD names the same published laws.
+    data = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[1]
+    assert json.loads(data)["isBasedOn"] == [
+        f"http://testserver{law.get_absolute_url()}",
+        "http://testserver/instrumentos/legal_basis-published/",
+    ]
 
 
 def test_a_long_record_has_a_contents_list_of_its_sections(client):

@@ -9,11 +9,12 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def instrument_json_ld(context, instrument):
+def instrument_json_ld(context, instrument, laws=()):
+    """`laws`: the published laws the instrument rests on, as its page lists them."""
     absolute = context["request"].build_absolute_uri
     start = linked_data.stated_date(instrument.start_date, instrument.start_precision)
     end = linked_data.stated_date(instrument.end_date, instrument.end_precision)
-    return json_ld(linked_data.instrument_data(instrument, absolute, start, end))
+    return json_ld(linked_data.instrument_data(instrument, absolute, start, end, laws))
 
 
 @register.simple_tag(takes_context=True)
