@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from compact.models import ObjectiveLink
+from core.bilingual import english_name
 from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
 from programs.linked_data import stated_date
@@ -57,6 +58,27 @@ class PageField(serializers.Field):
 
     def to_representation(self, record):
         return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class EnglishField(serializers.Field):
+    """The record's text in English, under the same keys as the Spanish (null where it has
+    none), with `estado`, what that English is (translated, reviewed, original), and
+    `cita_fuente_traducida`, the English rendering of the quote, which stays in Spanish."""
+
+    def __init__(self, **texts):
+        self.texts = texts
+        super().__init__(read_only=True, source="*", help_text="El registro en inglés.")
+
+    def to_representation(self, record):
+        texts = {
+            key: getattr(record, english_name(name)) or None for key, name in self.texts.items()
+        }
+        return {
+            "estado": record.english_status or None,
+            **texts,
+            "cita_fuente_traducida": record.source_quote_english or None,
+        }
 
 
 class StatedDate(serializers.Serializer):
@@ -136,6 +158,9 @@ class InstrumentSerializer(serializers.ModelSerializer):
     cita_fuente = serializers.CharField(source="source_quote")
     citacion = serializers.CharField(source="citation")
     actualizado = serializers.DateTimeField(source="updated_at")
+    en = EnglishField(
+        nombre="name", resumen="summary", descripcion="description", citacion="citation"
+    )
 
     class Meta:
         model = Instrument
@@ -144,7 +169,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "descripcion", "estado_declarado", "cita_estado", "fecha_inicio", "fecha_termino",
             "areas_tematicas", "practicas", "instituciones", "grupos_de_poblacion", "lugares",
             "forma_parte_de", "fundamento_legal", "objetivos_del_pacto", "cita_fuente",
-            "citacion", "actualizado",
+            "citacion", "actualizado", "en",
         ]  # fmt: skip
 
     @extend_schema_field(StatedDate(allow_null=True))
@@ -177,12 +202,13 @@ class PracticeSerializer(serializers.ModelSerializer):
     objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links.all", many=True)
     cita_fuente = serializers.CharField(source="source_quote")
     actualizado = serializers.DateTimeField(source="updated_at")
+    en = EnglishField(titulo="title", resumen="summary", texto="body")
 
     class Meta:
         model = Practice
         fields = [
             "slug", "pagina", "area_tematica", "orden", "titulo", "resumen", "texto",
-            "instrumentos", "objetivos_del_pacto", "cita_fuente", "actualizado",
+            "instrumentos", "objetivos_del_pacto", "cita_fuente", "actualizado", "en",
         ]  # fmt: skip
 
 
@@ -193,12 +219,13 @@ class ThematicAreaSerializer(serializers.ModelSerializer):
     texto_de_la_resolucion = serializers.CharField(source="resolution_text")
     practicas = links("practica", "published_practices")
     cita_fuente = serializers.CharField(source="source_quote")
+    en = EnglishField(titulo="title", texto_de_la_resolucion="resolution_text")
 
     class Meta:
         model = ThematicArea
         fields = [
             "slug", "pagina", "numero", "titulo", "texto_de_la_resolucion", "practicas",
-            "cita_fuente",
+            "cita_fuente", "en",
         ]  # fmt: skip
 
 
@@ -211,12 +238,13 @@ class InstitutionSerializer(serializers.ModelSerializer):
     descripcion = serializers.CharField(source="description")
     cita_fuente = serializers.CharField(source="source_quote")
     citacion = serializers.CharField(source="citation")
+    en = EnglishField(nombre="name", descripcion="description", citacion="citation")
 
     class Meta:
         model = Institution
         fields = [
             "slug", "pagina", "nombre", "siglas", "tipo", "pais", "descripcion",
-            "cita_fuente", "citacion",
+            "cita_fuente", "citacion", "en",
         ]  # fmt: skip
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -231,11 +259,13 @@ class TargetGroupSerializer(serializers.ModelSerializer):
     forma_parte_de = serializers.SerializerMethodField()
     descripcion = serializers.CharField(source="description")
     cita_fuente = serializers.CharField(source="source_quote")
+    en = EnglishField(nombre="name", descripcion="description", citacion="citation")
 
     class Meta:
         model = TargetGroup
         fields = [
             "slug", "pagina", "nombre", "siglas", "forma_parte_de", "descripcion", "cita_fuente",
+            "en",
         ]  # fmt: skip
 
     @extend_schema_field(LinkSerializer(allow_null=True))

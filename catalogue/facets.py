@@ -61,27 +61,16 @@ class Facet:
     def more_ticked(self):
         return any(option.selected for option in self.more)
 
-    @property
-    def lang(self):
-        """The language of its values when it is not the page's: records' Spanish names."""
-        return "" if self.name in TRANSLATED_FACETS else "es-MX"
-
-
-# Kinds, statuses and the Compact's objectives are named in the reader's language (the
-# objectives' titles are official in both); the other facets' values as the records name
-# them, in Spanish.
-TRANSLATED_FACETS = ("tipo", "estado", "objetivo")
 
 
 @dataclass
 class Chip:
-    """An active filter value, and what the filter form sends to remove it; `lang` is
-    the value's language when it is a record's (Spanish) name."""
+    """An active filter value, and what the filter form sends to remove it. Its label is
+    in the page's language, as every facet's values are (catalogue/index.py)."""
 
     filter_label: str
     value_label: str
     remove: str
-    lang: str = ""
 
     @property
     def label(self):
@@ -172,7 +161,7 @@ def chips(filterset, facets):
     for shown in facets:
         for option in shown.selected if cleaned.get(shown.name) else ():
             remove = f"{shown.name}={option.value}"
-            found.append(Chip(shown.label, option.label, remove, shown.lang))
+            found.append(Chip(shown.label, option.label, remove))
     if cleaned.get("q"):
         found.append(Chip(filterset.filters["q"].label, f"«{cleaned['q']}»", "q"))
     for name in ("desde", "hasta"):

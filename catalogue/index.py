@@ -26,11 +26,13 @@ from itertools import pairwise
 
 import numpy as np
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from pyroaring import BitMap
 
 from compact.models import Objective, ObjectiveLink, SDGTarget, official_language
+from core.bilingual import english_name, in_language, spanish_name
 from core.records import PublicationStatus
-from core.search.analyzer import acronym_term, analyze
+from core.search.analyzer import acronym_term, analyze, analyze_english
 from core.search.index import Document, FieldIndex, TextIndex, as_indices
 from practices.models import Practice, ThematicArea
 from programs.models import (
@@ -203,6 +205,55 @@ class CatalogueIndex:
         return order[np.lexsort(keys)]
 
 
+SPANISH_NAME = spanish_name("name")
+NAMES = (SPANISH_NAME, english_name("name"))
+
+
+def labelled(queryset, *columns):
+    """The rows of `columns` of `queryset`, a (Spanish, English) pair of columns read as
+    one label in the language of the page that shows it: the index outlives a request,
+    and serves readers of both languages. Columns are named in full (`name_es_mx`), so
+    that the reading does not depend on the language of the request that builds it."""
+    flat = []
+    for column in columns:
+        flat.extend(column if isinstance(column, tuple) else [column])
+    return [label_row(columns, iter(values)) for values in queryset.values_list(*flat)]
+
+
+def label_row(columns, values):
+    return tuple(
+        in_language(next(values), next(values)) if isinstance(column, tuple) else next(values)
+        for column in columns
+    )
+
+
+def load_named():
+    """The groups, places, institutions and areas instruments link to: (groups, places,
+    institutions, areas), each a list of rows with a label in either language."""
+    groups = labelled(
+        TargetGroup.objects.order_by(SPANISH_NAME), "pk", "slug", NAMES, "parent_id", "search_a"
+    )
+    # The name's terms as well, in both languages, for the search (Links.linked_names).
+    places = [
+        (pk, code, in_language(spanish, english), country, place_terms(spanish, english))
+        for pk, code, spanish, english, country in Place.objects.order_by(SPANISH_NAME).values_list(
+            "pk", "code", *NAMES, "country_id"
+        )
+    ]
+    institutions = labelled(
+        Institution.objects.order_by(SPANISH_NAME), "pk", "slug", NAMES, "acronym", "search_a"
+    )
+    titles = (spanish_name("title"), english_name("title"))
+    areas = labelled(
+        ThematicArea.objects.order_by("number"), "pk", "number", titles, "search_a", "search_b"
+    )
+    return groups, places, institutions, areas
+
+
+def place_terms(spanish, english):
+    return f"{analyze(spanish)} {analyze_english(english or '')}".strip()
+
+
 def date_array(rows, column, part, missing):
     return np.array([part(row[column]) if row[column] else missing for row in rows])
 
@@ -224,24 +275,7 @@ class Links:
     @classmethod
     def load(cls):
         links = cls()
-        links.groups = list(
-            TargetGroup.objects.order_by("name").values_list(
-                "pk", "slug", "name", "parent_id", "search_a"
-            )
-        )
-        links.places = list(
-            Place.objects.order_by("name").values_list("pk", "code", "name", "country_id")
-        )
-        links.institutions = list(
-            Institution.objects.order_by("name").values_list(
-                "pk", "slug", "name", "acronym", "search_a"
-            )
-        )
-        links.areas = list(
-            ThematicArea.objects.order_by("number").values_list(
-                "pk", "number", "title", "search_a", "search_b"
-            )
-        )
+        links.groups, links.places, links.institutions, links.areas = load_named()
         links.practices = list(
             Practice.objects.published().values_list(
                 "pk", "area_id", "search_a", "search_b", "search_c"
@@ -295,11 +329,13 @@ class Links:
         group_nodes = {
             pk: Node(pk, slug, name, parent) for pk, slug, name, parent, _ in self.groups
         }
-        place_nodes = {pk: Node(pk, code, name, country) for pk, code, name, country in self.places}
+        place_nodes = {
+            pk: Node(pk, code, name, country) for pk, code, name, country, _ in self.places
+        }
         return {
             "area": Facet(
                 {
-                    pk: Node(pk, str(number), f"{number}. {title}")
+                    pk: Node(pk, str(number), format_lazy("{}. {}", number, title))
                     for pk, number, title, *_text in self.areas
                 },
                 dict(areas),
@@ -344,8 +380,8 @@ class Links:
         facets = index.facets
         for pk, _slug, _name, _parent, text in self.groups:
             yield text, facets["grupo"].bitmaps.get(pk)
-        for pk, _code, name, _country in self.places:
-            yield analyze(name), facets["lugar"].bitmaps.get(pk)
+        for pk, _code, _label, _country, terms in self.places:
+            yield terms, facets["lugar"].bitmaps.get(pk)
         for pk, _slug, _name, _acronym, text in self.institutions:
             yield text, self.own["institucion"].get(pk)
         for pk, _area, title, summary, _body in self.practices:

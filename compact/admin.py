@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from core.admin import ConcurrentEditMixin, RecordMessagesMixin
+from core.admin import BilingualAdmin, ConcurrentEditMixin, RecordMessagesMixin
 
 from .models import GuidingPrinciple, Objective, ObjectiveLink, SDGTarget
 
@@ -30,7 +30,7 @@ class SDGTargetAdmin(VocabularyAdmin):
 
 
 @admin.register(ObjectiveLink)
-class ObjectiveLinkAdmin(RecordMessagesMixin, ConcurrentEditMixin, admin.ModelAdmin):
+class ObjectiveLinkAdmin(RecordMessagesMixin, ConcurrentEditMixin, BilingualAdmin):
     list_display = ("objective", "practice", "instrument", "rationale")
     list_filter = ("objective", "sdg_targets")
     list_select_related = ("objective", "practice", "instrument")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.bilingual import BilingualModel
 from core.records import PublicationStatus, QuotedModel
 from practices.models import Practice
 from programs.models import Instrument
@@ -203,7 +204,7 @@ class ObjectiveLinkQuerySet(models.QuerySet):
         )
 
 
-class ObjectiveLink(QuotedModel):
+class ObjectiveLink(BilingualModel, QuotedModel):
     """An editorial link from a practice or an instrument (exactly one) to an objective."""
 
     objective = models.ForeignKey(

@@ -60,6 +60,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
+    # Before the admin, whose forms it extends with each language's fields.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -223,6 +225,15 @@ LANGUAGES = [
     ("en", "English"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The records' public text in both languages (*/translation.py): Spanish is the original,
+# kept in each field's own column and mirrored in its `_es_mx` column; English sits in the
+# `_en` column, and a page in English shows the Spanish where the English is missing (the
+# templates mark such text lang="es-MX", core/templatetags/bilingual.py). A record built
+# from Spanish values alone (a fixture, a test) has its Spanish column filled from them.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "es-mx"
+MODELTRANSLATION_LANGUAGES = ("es-mx", "en")
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("es-mx",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = "America/Mexico_City"
 USE_I18N = True
 USE_TZ = True

@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
+from .bilingual import english_is_missing, english_name, spanish_name, translated_fields
 from .concurrency import STATE_FIELD, ConcurrentEditForm
 from .records import PublicationStatus
 from .search.query import parse
@@ -20,7 +22,10 @@ from .search.vocabulary import Synonym
 from .sources import Source
 
 TIMESTAMPS = ("created_at", "updated_at")
-SOURCES = (_("Fuentes"), {"fields": ("source", "source_quote", "citation")})
+SOURCES = (
+    _("Fuentes"),
+    {"fields": ("source", "source_quote", "source_quote_english", "citation")},
+)
 
 
 class ConcurrentEditMixin:
@@ -138,6 +143,98 @@ class HistoryAdmin(RecordMessagesMixin, ConcurrentEditMixin, SimpleHistoryAdmin)
         return type(form.__name__, (form,), {"__init__": __init__})
 
 
+class EnglishFilter(admin.SimpleListFilter):
+    """Records by the state of their English: missing, out of date (the Spanish changed
+    after the English was written) or up to date. Worked out record by record, since
+    "out of date" compares digests of the text: an editor's list, not a public page."""
+
+    title = _("inglés")
+    parameter_name = "ingles"
+
+    def lookups(self, request, model_admin):
+        return [(state, label) for state, label in ENGLISH_STATES.items() if state != "sin-texto"]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ENGLISH_STATES:
+            return queryset
+        matching = [record.pk for record in queryset if english_state(record) == self.value()]
+        return queryset.filter(pk__in=matching)
+
+
+ENGLISH_STATES = {
+    "falta": _("falta"),
+    "desfasado": _("desfasado: el español cambió después"),
+    "al-dia": _("al día"),
+    "sin-texto": _("sin texto que traducir"),
+}
+
+
+def english_state(record):
+    fields = translated_fields(type(record))
+    if not any(getattr(record, spanish_name(field)) for field in fields):
+        return "sin-texto"
+    if any(english_is_missing(record, field) for field in fields):
+        return "falta"
+    return "desfasado" if record.english_is_out_of_date() else "al-dia"
+
+
+def note_english(form):
+    """Before a form's record is saved: if its English changed (or its status did), the
+    English now translates the Spanish as it stands. Changed in substance: the line
+    endings a browser sends, or empty for NULL, are no change."""
+    record = form.instance
+    names = [english_name(field) for field in translated_fields(type(record))]
+    if any(
+        as_stored(form.cleaned_data[name]) != as_stored(form.initial.get(name))
+        for name in (*names, "english_status")
+        if name in form.cleaned_data
+    ):
+        record.english_was_written()
+
+
+def as_stored(text):
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class BilingualAdmin(TranslationAdmin):
+    """Each translatable field in Spanish followed by its English, the state of the
+    English in the list's filters and on the form, and the record of which Spanish the
+    English translates, kept as the editor saves (inline rows included).
+
+    Last among an admin's bases, before ModelAdmin: the library's get_fieldsets and
+    get_readonly_fields do not call on, so the mixins that extend them come first."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The library's signature takes `change` by name only; ModelAdmin's callers pass it
+        # by position.
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), EnglishFilter)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "english_state")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        english = (_("Inglés"), {"fields": ("english_status", "english_state")})
+        return [*fieldsets, english] if self.fieldsets else fieldsets
+
+    @admin.display(description=_("estado del texto en inglés"))
+    def english_state(self, obj):
+        return ENGLISH_STATES[english_state(obj)] if obj and obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        note_english(form)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.forms:
+            if row.has_changed() and hasattr(row.instance, "english_was_written"):
+                note_english(row)
+        super().save_formset(request, form, formset, change)
+
+
 def links_of_version(version):
     """{field name: keys of the linked records} as recorded in a historical version."""
     return {
@@ -233,7 +330,7 @@ for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin)):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryAdmin):
+class SourceAdmin(HistoryAdmin, BilingualAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("title", "issuer", "date", "language", "text_file")
     search_fields = ("title", "issuer", "slug")

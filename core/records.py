@@ -149,6 +149,16 @@ class QuotedModel(models.Model):
         blank=True,
         help_text=_("El documento del que viene la cita."),
     )
+    # Not a translatable field (core/bilingual.py): the quote itself is shown in Spanish on
+    # every page, and this is shown beside it on English pages, labelled as a translation.
+    source_quote_english = models.TextField(
+        _("la cita, traducida al inglés"),
+        blank=True,
+        help_text=_(
+            "Se muestra junto a la cita en las páginas en inglés, como traducción: la cita "
+            "misma queda en español."
+        ),
+    )
 
     class Meta:
         abstract = True

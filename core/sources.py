@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.bilingual import BilingualModel
+
 from .records import DatePrecision, QuotedModel, SlugQuerySet, TimeStampedModel
 
 TEXT_FILE = re.compile(r"[a-z0-9][a-z0-9._-]*\.txt")
@@ -41,7 +43,7 @@ def texts_dir():
     return settings.SOURCE_TEXTS_DIR
 
 
-class Source(TimeStampedModel):
+class Source(BilingualModel, TimeStampedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     title = models.CharField(
         _("título"), max_length=500, help_text=_("Tal como lo da el documento.")
@@ -205,9 +207,12 @@ def attach_shipped_source(apps_, schema_editor, app_label):
         return
     shipped = json.loads((settings.FIXTURE_DIRS[0] / "sources.json").read_text("utf-8"))[0]
     source_model = apps_.get_model("core", "Source")
+    # Only the columns the migration's model has: later ones (its English) come later.
+    known = {field.name for field in source_model._meta.fields}
     fields = {
         name: parse_datetime(value) if name in ("created_at", "updated_at") else value
         for name, value in shipped["fields"].items()
+        if name in known
     }
     fields["date"] = parse_date(fields["date"]) if fields["date"] else None
     source, _created = source_model.objects.get_or_create(slug=fields["slug"], defaults=fields)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import (
     SOURCES,
     TIMESTAMPS,
+    BilingualAdmin,
     HistoryAdmin,
     PublishingMixin,
     SiteSearchMixin,
@@ -16,7 +17,7 @@ from .models import Practice, ThematicArea
 
 
 @admin.register(ThematicArea)
-class ThematicAreaAdmin(SiteSearchMixin, HistoryAdmin):
+class ThematicAreaAdmin(SiteSearchMixin, HistoryAdmin, BilingualAdmin):
     list_display = ("number", "title")
     search_fields = ("title", "resolution_text")
     prepopulated_fields = {"slug": ("title",)}
@@ -24,7 +25,7 @@ class ThematicAreaAdmin(SiteSearchMixin, HistoryAdmin):
 
 
 @admin.register(Practice)
-class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin):
+class PracticeAdmin(SiteSearchMixin, PublishingMixin, HistoryAdmin, BilingualAdmin):
     list_display = ("title", "area", "position", "publication_status", "updated_at")
     list_filter = ("area", "publication_status")
     search_fields = ("title", "summary", "body")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.bilingual import BilingualModel
 from core.records import (
     PublicationStatus,
     PublishableModel,
@@ -62,7 +63,7 @@ def areas_of(instrument):
     return sorted(areas, key=lambda area: area.number)
 
 
-class ThematicArea(SearchableModel, QuotedModel, TimeStampedModel):
+class ThematicArea(BilingualModel, SearchableModel, QuotedModel, TimeStampedModel):
     number = models.PositiveSmallIntegerField(
         _("número"), unique=True, help_text=_("Del 1 al 6, como en la resolución.")
     )
@@ -104,7 +105,7 @@ class ThematicArea(SearchableModel, QuotedModel, TimeStampedModel):
         return (self.number,)
 
 
-class Practice(SearchableModel, PublishableModel):
+class Practice(BilingualModel, SearchableModel, PublishableModel):
     area = models.ForeignKey(
         ThematicArea,
         verbose_name=_("área temática"),

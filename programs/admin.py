@@ -1,10 +1,15 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import (
+    TranslationStackedInline,
+    TranslationTabularInline,
+)
 
 from core.admin import (
     SOURCES,
     TIMESTAMPS,
+    BilingualAdmin,
     ConcurrentEditForm,
     ConcurrentEditMixin,
     DependentsProtectedMixin,
@@ -25,7 +30,7 @@ from .models import (
 
 
 @admin.register(Place)
-class PlaceAdmin(DependentsProtectedMixin, HistoryAdmin):
+class PlaceAdmin(DependentsProtectedMixin, HistoryAdmin, BilingualAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "code", "kind", "country")
     list_filter = ("kind",)
@@ -35,7 +40,7 @@ class PlaceAdmin(DependentsProtectedMixin, HistoryAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(SiteSearchMixin, HistoryAdmin):
+class InstitutionAdmin(SiteSearchMixin, HistoryAdmin, BilingualAdmin):
     list_display = ("name", "acronym", "kind", "country")
     list_filter = ("kind", "country")
     search_fields = ("name", "acronym")
@@ -63,7 +68,7 @@ class InstitutionAdmin(SiteSearchMixin, HistoryAdmin):
 
 
 @admin.register(TargetGroup)
-class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin):
+class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin, BilingualAdmin):
     protected_relations = ("instruments",)
     list_display = ("name", "parent")
     list_filter = ("parent",)
@@ -78,13 +83,15 @@ class TargetGroupAdmin(SiteSearchMixin, DependentsProtectedMixin, HistoryAdmin):
     )
 
 
-class ParticipationInline(ConcurrentEditMixin, admin.TabularInline):
+class ParticipationInline(ConcurrentEditMixin, TranslationTabularInline):
     model = Participation
     autocomplete_fields = ("institution",)
     extra = 0
+    # The citation in both languages; the English status on the participation's own page.
+    fields = ("institution", "role", "citation")
 
 
-class KeyFigureInline(ConcurrentEditMixin, admin.StackedInline):
+class KeyFigureInline(ConcurrentEditMixin, TranslationStackedInline):
     model = KeyFigure
     extra = 0
     fields = (
@@ -95,6 +102,7 @@ class KeyFigureInline(ConcurrentEditMixin, admin.StackedInline):
         ("end_date", "end_precision"),
         "source",
         "source_quote",
+        "source_quote_english",
         "position",
     )
 
@@ -127,7 +135,9 @@ class InstrumentForm(ConcurrentEditForm):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, HistoryAdmin):
+class InstrumentAdmin(
+    SiteSearchMixin, PublishingMixin, DependentsProtectedMixin, HistoryAdmin, BilingualAdmin
+):
     form = InstrumentForm
     protected_relations = ("practices", "rests_on_it")
     list_display = ("name", "acronym", "kind", "start_date", "publication_status", "updated_at")
@@ -168,7 +178,7 @@ class InstrumentAdmin(SiteSearchMixin, PublishingMixin, DependentsProtectedMixin
 
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(HistoryAdmin):
+class KeyFigureAdmin(HistoryAdmin, BilingualAdmin):
     list_display = ("instrument", "value", "unit", "measure")
     search_fields = ("measure", "instrument__name", "instrument__acronym")
     autocomplete_fields = ("instrument",)
@@ -176,7 +186,7 @@ class KeyFigureAdmin(HistoryAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(HistoryAdmin):
+class ParticipationAdmin(HistoryAdmin, BilingualAdmin):
     list_display = ("instrument", "institution", "role")
     list_filter = ("role", "institution")
     search_fields = ("instrument__name", "institution__name", "institution__acronym")

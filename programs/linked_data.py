@@ -1,6 +1,7 @@
 """schema.org descriptions of the instruments, institutions and target groups, for their
 pages' JSON-LD: only what the records hold, and only their published links."""
 
+from core.bilingual import language_of
 from core.records import DatePrecision
 
 from .models import LEGAL_KINDS, InstrumentKind, Role
@@ -73,7 +74,7 @@ def instrument_data(instrument, absolute, start="", end="", laws=()):
         "name": instrument.name,
         "alternateName": instrument.acronym,
         "description": instrument.summary,
-        "inLanguage": "es-MX",
+        "inLanguage": language_of(instrument, "name"),
         "audience": audience,
     }
     if kind == "GovernmentService":
@@ -112,7 +113,7 @@ def target_group_data(group, absolute):
             "termCode": group.slug,
             "alternateName": group.acronym,
             "description": group.description,
-            "inLanguage": "es-MX",
+            "inLanguage": language_of(group, "name"),
         }
     )
 

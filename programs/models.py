@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.bilingual import BilingualModel
 from core.records import (
     DateRangeModel,
     PublicationStatus,
@@ -215,7 +216,7 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
         return queryset
 
 
-class Place(SourcedModel):
+class Place(BilingualModel, SourcedModel):
     code = models.CharField(
         _("código"),
         max_length=6,
@@ -272,7 +273,7 @@ class InstitutionQuerySet(SlugQuerySet, SearchableQuerySet):
     pass
 
 
-class Institution(SearchableModel, SourcedModel):
+class Institution(BilingualModel, SearchableModel, SourcedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -333,7 +334,7 @@ class TargetGroupQuerySet(TreeQuerySet, SlugQuerySet, SearchableQuerySet):
     parent_field, relation = "parent", "target_groups"
 
 
-class TargetGroup(SearchableModel, SourcedModel):
+class TargetGroup(BilingualModel, SearchableModel, SourcedModel):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -398,7 +399,9 @@ class TargetGroup(SearchableModel, SourcedModel):
             )
 
 
-class Instrument(StatedFactsMixin, SearchableModel, PublishableModel, DateRangeModel):
+class Instrument(
+    BilingualModel, StatedFactsMixin, SearchableModel, PublishableModel, DateRangeModel
+):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     name = models.CharField(_("nombre"), max_length=300)
     acronym = models.CharField(_("siglas"), max_length=20, blank=True)
@@ -544,7 +547,7 @@ class Instrument(StatedFactsMixin, SearchableModel, PublishableModel, DateRangeM
             raise ValidationError(errors)
 
 
-class Participation(models.Model):
+class Participation(BilingualModel):
     """An institution's role in an instrument."""
 
     instrument = models.ForeignKey(
@@ -590,7 +593,7 @@ class Participation(models.Model):
     natural_key.dependencies = ["programs.instrument", "programs.institution"]
 
 
-class KeyFigure(QuotedModel, TimeStampedModel, DateRangeModel):
+class KeyFigure(BilingualModel, QuotedModel, TimeStampedModel, DateRangeModel):
     """A number the source reports for an instrument, with what it counts and when."""
 
     instrument = models.ForeignKey(

@@ -116,7 +116,9 @@ def test_a_word_too_long_for_the_vocabulary_is_saved_and_found_but_no_term(admin
     response = admin_client.get(url)
     data = admin_form_data(response)
     long_word = "supercalifragilistico" * 15
-    response = admin_client.post(url, {**data, "description": f"Texto con {long_word} dentro."})
+    response = admin_client.post(
+        url, {**data, "description_es_mx": f"Texto con {long_word} dentro."}
+    )
     assert response.status_code == 302
     assert long_word in Instrument.objects.get(pk=instrument.pk).description
     assert not SearchTerm.objects.filter(word=long_word).exists()

@@ -405,47 +405,52 @@ LOGIN_RECORDS = ["axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog"
 
 # A new record of each kind, as posted to the add form on top of an existing record's data:
 # these values are unique, and find it afterwards.
+# The admin's forms name each language's field: `name_es_mx` is the Spanish `name`.
 NEW = {
-    "programs.Place": {"code": "ZZ", "name": "Lugar nuevo"},
+    "programs.Place": {"code": "ZZ", "name_es_mx": "Lugar nuevo"},
     "programs.Institution": {
         "slug": "institucion-nueva",
         "acronym": "INUEVA",
-        "name": "Institución nueva",
+        "name_es_mx": "Institución nueva",
     },
-    "programs.TargetGroup": {"slug": "grupo-nuevo", "name": "Grupo nuevo"},
+    "programs.TargetGroup": {"slug": "grupo-nuevo", "name_es_mx": "Grupo nuevo"},
     "programs.Instrument": {
         "slug": "instrumento-nuevo",
         "acronym": "INUEVO",
-        "name": "Instrumento nuevo",
+        "name_es_mx": "Instrumento nuevo",
     },
-    "programs.KeyFigure": {"slug": "cifra-nueva", "measure": "Cifra nueva"},
-    "programs.Participation": {"role": Role.FUNDER, "citation": "Participación nueva."},
+    "programs.KeyFigure": {"slug": "cifra-nueva", "measure_es_mx": "Cifra nueva"},
+    "programs.Participation": {"role": Role.FUNDER, "citation_es_mx": "Participación nueva."},
     "core.Synonym": {"terms": "nuevos, recientes"},
-    "core.Source": {"slug": "fuente-nueva", "title": "Fuente nueva"},
-    "practices.ThematicArea": {"number": 3, "slug": "area-nueva", "title": "Área nueva"},
-    "practices.Practice": {"slug": "practica-nueva", "position": 3, "title": "Práctica nueva"},
+    "core.Source": {"slug": "fuente-nueva", "title_es_mx": "Fuente nueva"},
+    "practices.ThematicArea": {"number": 3, "slug": "area-nueva", "title_es_mx": "Área nueva"},
+    "practices.Practice": {
+        "slug": "practica-nueva",
+        "position": 3,
+        "title_es_mx": "Práctica nueva",
+    },
     "compact.Objective": {"number": 23, "short_title_es": "Objetivo nuevo"},
     "compact.GuidingPrinciple": {"number": 10, "title_es": "Principio nuevo"},
     "compact.SDGTarget": {"code": "17.19", "text_es": "Meta nueva"},
     # Its objective, which must differ from the copied link's, is the records' own.
-    "compact.ObjectiveLink": {"rationale": "Vínculo nuevo"},
+    "compact.ObjectiveLink": {"rationale_es_mx": "Vínculo nuevo"},
 }
 # The field each change posts.
 EDITED = {
-    "programs.Place": "name",
-    "programs.Institution": "name",
-    "programs.TargetGroup": "name",
-    "programs.Instrument": "name",
-    "programs.KeyFigure": "measure",
-    "programs.Participation": "citation",
+    "programs.Place": "name_es_mx",
+    "programs.Institution": "name_es_mx",
+    "programs.TargetGroup": "name_es_mx",
+    "programs.Instrument": "name_es_mx",
+    "programs.KeyFigure": "measure_es_mx",
+    "programs.Participation": "citation_es_mx",
     "core.Synonym": "terms",
-    "core.Source": "title",
-    "practices.ThematicArea": "title",
-    "practices.Practice": "title",
+    "core.Source": "title_es_mx",
+    "practices.ThematicArea": "title_es_mx",
+    "practices.Practice": "title_es_mx",
     "compact.Objective": "short_title_es",
     "compact.GuidingPrinciple": "title_es",
     "compact.SDGTarget": "text_es",
-    "compact.ObjectiveLink": "rationale",
+    "compact.ObjectiveLink": "rationale_es_mx",
 }
 CHANGED_VALUE = "Cambiado por la prueba"
 

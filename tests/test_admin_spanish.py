@@ -29,7 +29,7 @@ def test_the_admin_header_names_the_site_in_spanish(admin_client, headers):
 def test_the_history_pages_are_in_spanish(admin_client, headers):
     practice = Practice.objects.order_by("pk").first()
     url = reverse("admin:practices_practice_change", args=[practice.pk])
-    admin_client.post(url, {**admin_form_data(admin_client.get(url)), "title": "Otro título"})
+    admin_client.post(url, {**admin_form_data(admin_client.get(url)), "title_es_mx": "Otro título"})
     history = admin_client.get(
         reverse("admin:practices_practice_history", args=[practice.pk]), **headers
     )

@@ -37,7 +37,7 @@ def test_crlf_from_the_browser_is_stored_as_lf(admin_client):
     assert "\n" in practice.body and "\n" in practice.source_quote
     body = "Primer párrafo.\r\n\r\nSegundo párrafo.\rTercero."
 
-    response = admin_client.post(url, {**as_a_browser_sends_it(data), "body": body})
+    response = admin_client.post(url, {**as_a_browser_sends_it(data), "body_es_mx": body})
 
     assert response.status_code == 302
     practice.refresh_from_db()
@@ -67,7 +67,7 @@ def test_an_admin_save_changes_only_the_edited_field_in_the_export(admin_client,
     practice, url, data = practice_form(admin_client)
     new_title = "Educación para la igualdad (título editado)"
 
-    response = admin_client.post(url, {**as_a_browser_sends_it(data), "title": new_title})
+    response = admin_client.post(url, {**as_a_browser_sends_it(data), "title_es_mx": new_title})
     assert response.status_code == 302
 
     call_command("export_fixtures", to=tmp_path, verbosity=0)

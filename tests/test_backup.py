@@ -75,7 +75,7 @@ def editors_work(client):
     instrument = Instrument.objects.get(slug=PTAT)
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(client.get(url))
-    data["summary"] = "Resumen editado antes de la copia."
+    data["summary_es_mx"] = "Resumen editado antes de la copia."
     assert client.post(url, data).status_code == 302
     doomed = Instrument.objects.filter(children=None, participations__isnull=False).last()
     doomed.delete()
@@ -146,7 +146,7 @@ def test_a_backup_restored_into_an_empty_database_gives_the_same_data_and_a_work
     instrument = Instrument.objects.get(slug=PTAT)
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(client.get(url))
-    data["summary"] = "Editado después de restaurar."
+    data["summary_es_mx"] = "Editado después de restaurar."
     assert client.post(url, data).status_code == 302
     assert instrument.history.first().summary == "Editado después de restaurar."
 

@@ -159,7 +159,7 @@ def test_a_renamed_instrument_shows_its_new_name_everywhere(client, editor):
     assert total(page(client, f"{CATALOGUE}?q=arandano")) == 0
 
     renamed = "Programa Arándano de Trabajo Agrícola Temporal"
-    save_in_admin(editor, ptat, name=renamed)
+    save_in_admin(editor, ptat, name_es_mx=renamed)
 
     assert f"<h1>{renamed}" in page(client, instrument_url(PTAT))
     html = page(client, FARM_WORKERS)
@@ -264,7 +264,9 @@ def test_a_browser_revalidates_its_copy_until_an_edit(client, editor):
     since = client.get(url, headers={"if-modified-since": last_modified})
     assert since.status_code == 304
 
-    save_in_admin(editor, Instrument.objects.get(slug=PTAT), summary="Resumen recién editado.")
+    save_in_admin(
+        editor, Instrument.objects.get(slug=PTAT), summary_es_mx="Resumen recién editado."
+    )
 
     changed = client.get(url, headers={"if-none-match": etag})
     assert changed.status_code == 200

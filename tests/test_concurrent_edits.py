@@ -40,7 +40,7 @@ def saved(client, url, data):
     return response
 
 
-def conflict(model=Instrument, lookup=None, field="summary"):
+def conflict(model=Instrument, lookup=None, field="summary_es_mx"):
     """Ana and Beto open the same form; Beto saves a change to `field`, Ana then saves
     her own: she gets the conflict page."""
     record = model.objects.get(**(lookup or {"acronym": "PTAT"}))
@@ -58,8 +58,8 @@ def conflict(model=Instrument, lookup=None, field="summary"):
 @pytest.mark.parametrize(
     "model, lookup, field, label",
     [
-        (Instrument, {"acronym": "PTAT"}, "summary", "resumen"),
-        (Practice, {"slug": "programa-3x1-para-migrantes"}, "summary", "resumen"),
+        (Instrument, {"acronym": "PTAT"}, "summary_es_mx", "resumen (español)"),
+        (Practice, {"slug": "programa-3x1-para-migrantes"}, "summary_es_mx", "resumen (español)"),
     ],
 )
 @pytest.mark.parametrize("edited_before", [False, True], ids=["fresh", "with-history"])
@@ -97,11 +97,11 @@ def test_the_second_save_is_shown_both_values_and_keeps_the_first(
 def test_the_conflict_page_does_what_the_editor_chooses(choice, merged, expected):
     record, url, ana, refused = conflict()
     data = admin_form_data(refused)
-    assert data["summary__resolution"] == "theirs"  # the default
-    assert data["summary__merge"] == "Lo que guardó Beto."  # a start for merging
-    data["summary__resolution"] = choice
+    assert data["summary_es_mx__resolution"] == "theirs"  # the default
+    assert data["summary_es_mx__merge"] == "Lo que guardó Beto."  # a start for merging
+    data["summary_es_mx__resolution"] = choice
     if merged:
-        data["summary__merge"] = merged
+        data["summary_es_mx__merge"] = merged
     saved(ana, url, data)
     record.refresh_from_db()
     assert record.summary == expected
@@ -112,11 +112,11 @@ def test_the_editors_other_changes_are_kept_beside_the_others_field():
     url = change_url(record)
     ana, beto = editor("ana"), editor("beto")
     form_ana, form_beto = admin_form_data(ana.get(url)), admin_form_data(beto.get(url))
-    form_beto["summary"] = "Resumen de Beto."
+    form_beto["summary_es_mx"] = "Resumen de Beto."
     saved(beto, url, form_beto)
-    form_ana["description"] = "Descripción de Ana."
+    form_ana["description_es_mx"] = "Descripción de Ana."
     refused = ana.post(url, form_ana)
-    assert "Cambió: resumen." in refused.content.decode()
+    assert "Cambió: resumen (español)." in refused.content.decode()
     saved(ana, url, admin_form_data(refused))
     record.refresh_from_db()
     assert (record.summary, record.description) == ("Resumen de Beto.", "Descripción de Ana.")
@@ -125,10 +125,10 @@ def test_the_editors_other_changes_are_kept_beside_the_others_field():
 def test_a_save_made_while_the_editor_chose_is_caught_too():
     record, url, ana, refused = conflict()
     data = admin_form_data(refused)
-    data["summary__resolution"] = "mine"
+    data["summary_es_mx__resolution"] = "mine"
     carla = editor("carla")
     form_carla = admin_form_data(carla.get(url))
-    form_carla["summary"] = "Lo que guardó Carla."
+    form_carla["summary_es_mx"] = "Lo que guardó Carla."
     saved(carla, url, form_carla)
     again = ana.post(url, data)
     assert again.status_code == 200
@@ -144,14 +144,14 @@ def test_a_key_figure_saved_on_its_own_page_survives_a_stale_instrument_form():
     ana, beto = editor("ana"), editor("beto")
     form_ana = admin_form_data(ana.get(url))
     form_figure = admin_form_data(beto.get(change_url(figure)))
-    form_figure["unit"] = "personas (según Beto)"
+    form_figure["unit_es_mx"] = "personas (según Beto)"
     saved(beto, change_url(figure), form_figure)
 
-    form_ana["summary"] = "Resumen de Ana."
+    form_ana["summary_es_mx"] = "Resumen de Ana."
     refused = ana.post(url, form_ana)
     assert refused.status_code == 200
     page = refused.content.decode()
-    assert "Cambió: unidad." in page and "personas (según Beto)" in page
+    assert "Cambió: unidad (español)." in page and "personas (según Beto)" in page
     saved(ana, url, admin_form_data(refused))
     figure.refresh_from_db()
     instrument.refresh_from_db()
@@ -168,7 +168,7 @@ def test_a_related_link_added_on_the_other_instrument_survives_a_stale_save():
     form_beto["related"] = [*form_beto.get("related", []), second.pk]
     saved(beto, change_url(first), form_beto)
 
-    form_ana["summary"] = "Resumen de Ana."
+    form_ana["summary_es_mx"] = "Resumen de Ana."
     saved(ana, change_url(second), form_ana)  # no conflict: nothing of hers was changed
     second.refresh_from_db()
     assert second.summary == "Resumen de Ana."
@@ -198,13 +198,13 @@ def test_a_link_added_with_a_conflicting_change_survives_the_conflict_page(choic
     ana, beto = editor("ana"), editor("beto")
     form_ana, form_beto = admin_form_data(ana.get(url)), admin_form_data(beto.get(url))
     form_beto["target_groups"] = [*form_beto["target_groups"], group.pk]
-    form_beto["summary"] = "Resumen de Beto."
+    form_beto["summary_es_mx"] = "Resumen de Beto."
     saved(beto, url, form_beto)
-    form_ana["summary"] = "Resumen de Ana."
+    form_ana["summary_es_mx"] = "Resumen de Ana."
     refused = ana.post(url, form_ana)
     data = admin_form_data(refused)
     assert str(group.pk) in data["target_groups"]  # shown as it will be saved
-    data["summary__resolution"] = choice
+    data["summary_es_mx__resolution"] = choice
     saved(ana, url, data)
     record.refresh_from_db()
     assert group in record.target_groups.all()
@@ -287,10 +287,10 @@ def test_a_lone_editor_saves_without_friction(admin_client):
     record = Instrument.objects.get(acronym="TVTF")
     url = reverse("admin:programs_instrument_change", args=[record.pk])
     data = admin_form_data(admin_client.get(url))
-    data["summary"] = "Primera edición."
+    data["summary_es_mx"] = "Primera edición."
     assert admin_client.post(url, data).status_code == 302
     data = admin_form_data(admin_client.get(url))
-    data["summary"] = "Segunda edición."
+    data["summary_es_mx"] = "Segunda edición."
     assert admin_client.post(url, data).status_code == 302
 
 
@@ -299,7 +299,7 @@ def test_a_key_figure_row_left_alone_does_not_block_the_instrument_form():
     url = change_url(instrument)
     ana = editor("ana")
     data = admin_form_data(ana.get(url))
-    data["summary"] = "Resumen de Ana."
+    data["summary_es_mx"] = "Resumen de Ana."
     saved(ana, url, data)
 
 
@@ -317,9 +317,9 @@ def test_a_row_deleted_meanwhile_stays_deleted_and_the_editor_is_told(edited):
     )
     pk = figure.pk
     figure.delete()  # by someone else
-    data["summary"] = "Resumen de Ana."
+    data["summary_es_mx"] = "Resumen de Ana."
     if edited:
-        data[row.replace("-id", "-unit")] = "unidad según Ana"
+        data[row.replace("-id", "-unit_es_mx")] = "unidad según Ana"
     response = ana.post(url, data, follow=True)
     assert response.redirect_chain, [
         (f.formset.errors, f.formset.non_form_errors())
@@ -330,7 +330,7 @@ def test_a_row_deleted_meanwhile_stays_deleted_and_the_editor_is_told(edited):
     assert not KeyFigure.objects.filter(pk=pk).exists()
     told = [str(m) for m in response.context["messages"] if "eliminó una fila" in str(m)]
     if edited:
-        assert len(told) == 1 and "unidad: unidad según Ana" in told[0]
+        assert len(told) == 1 and "unidad (español): unidad según Ana" in told[0]
     else:
         assert told == []
 
@@ -340,10 +340,10 @@ def test_a_row_deleted_meanwhile_stays_deleted_and_the_editor_is_told(edited):
     [
         "no es JSON",
         "[1, 2]",
-        '{"values": {"summary": 3}}',
+        '{"values": {"summary_es_mx": 3}}',
         '{"links": {"target_groups": [{}]}}',
         '{"links": {"target_groups": ["x"]}}',
-        '{"conflicts": [["summary"]]}',
+        '{"conflicts": [["summary_es_mx"]]}',
     ],
 )
 def test_a_tampered_state_is_no_error_page(state):
@@ -352,7 +352,7 @@ def test_a_tampered_state_is_no_error_page(state):
     ana = editor("ana")
     data = admin_form_data(ana.get(url))
     data[STATE_FIELD] = state
-    data["summary"] = "Resumen de Ana."
+    data["summary_es_mx"] = "Resumen de Ana."
     saved(ana, url, data)
     record.refresh_from_db()
     assert record.summary == "Resumen de Ana."
@@ -386,10 +386,10 @@ def test_a_participation_saved_on_its_own_page_survives_a_stale_instrument_form(
     ana, beto = editor("ana"), editor("beto")
     form_ana = admin_form_data(ana.get(url))
     form_beto = admin_form_data(beto.get(own_url))
-    form_beto["citation"] = "Fuente citada por Beto."
+    form_beto["citation_es_mx"] = "Fuente citada por Beto."
     saved(beto, own_url, form_beto)
 
-    form_ana["summary"] = "Resumen de Ana."
+    form_ana["summary_es_mx"] = "Resumen de Ana."
     refused = ana.post(url, form_ana)
     assert refused.status_code == 200
     assert "Fuente citada por Beto." in refused.content.decode()  # in its table row

@@ -344,17 +344,18 @@ def test_an_editor_saves_an_attack_in_the_admin_and_the_public_page_shows_it_as_
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(editor_client.get(url))
     attack = "rubi <script>window.__pwned=1</script> \"><img src=x onerror=alert('admin')>"
+    # In both languages: each field's Spanish (`_es_mx`) and English (`_en`).
     for field in ("name", "summary", "description", "citation"):
-        data[field] = attack
+        data[f"{field}_es_mx"] = data[f"{field}_en"] = attack
     data["acronym"] = "<i onclick=x>"
-    data["key_figures-0-measure"] = attack
-    data["key_figures-0-unit"] = attack
+    for field in ("measure", "unit"):
+        data[f"key_figures-0-{field}_es_mx"] = data[f"key_figures-0-{field}_en"] = attack
     # A quote must occur in its source document, so an attack is refused there (the
     # records above, made without the admin, show a quote's markup stays text).
     source = str(shipped_source().pk)
     data.update({"source": source, "source_quote": "México"})
     data.update({"key_figures-0-source": source, "key_figures-0-source_quote": "México"})
-    data["participations-0-citation"] = attack
+    data["participations-0-citation_es_mx"] = attack
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     instrument.refresh_from_db()

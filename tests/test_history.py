@@ -13,7 +13,7 @@ pytestmark = pytest.mark.usefixtures("knowledge_base")
 def edit_summary(admin_client, instrument, summary):
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(admin_client.get(url))
-    data["summary"] = summary
+    data["summary_es_mx"] = summary
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
 
@@ -84,7 +84,7 @@ def test_reverting_restores_the_links(admin_client):
     instrument = Instrument.objects.get(acronym="PTAT")
     other = Instrument.objects.get(acronym="TVTF")
     place = Place.objects.exclude(instruments=instrument).first()
-    save_form(admin_client, instrument, summary="Primera versión.")
+    save_form(admin_client, instrument, summary_es_mx="Primera versión.")
     first = instrument.history.first()
     links = {
         name: set(getattr(instrument, name).values_list("pk", flat=True))
@@ -93,7 +93,7 @@ def test_reverting_restores_the_links(admin_client):
     save_form(
         admin_client,
         instrument,
-        summary="Segunda versión.",
+        summary_es_mx="Segunda versión.",
         target_groups=[TargetGroup.objects.exclude(pk__in=links["target_groups"]).first().pk],
         places=[*links["places"], place.pk],
         related=[*links["related"], other.pk],
@@ -114,7 +114,7 @@ def test_reverting_restores_the_links(admin_client):
 
 def test_a_practices_instruments_are_recorded_and_restored(admin_client):
     practice = Practice.objects.get(slug="programa-3x1-para-migrantes")
-    save_form(admin_client, practice, summary="Primera versión.")
+    save_form(admin_client, practice, summary_es_mx="Primera versión.")
     first = practice.history.first()
     before = set(practice.instruments.values_list("pk", flat=True))
     extra = Instrument.objects.exclude(pk__in=before).first()

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import AddField
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -83,13 +84,47 @@ def by_source_slug(dump):
     }
 
 
+ENGLISH_MIGRATIONS = [
+    ("core", "0004_english"),
+    ("practices", "0004_english"),
+    ("programs", "0006_english"),
+    ("compact", "0004_english"),
+]
+
+
+def english_columns():
+    """{(app, model): the columns the English migrations add}: undoing them drops those
+    columns, English text included, as undoing a migration that adds a column must."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    added = {}
+    for app, name in ENGLISH_MIGRATIONS:
+        for operation in loader.disk_migrations[app, name].operations:
+            if isinstance(operation, AddField):
+                added.setdefault((app, operation.model_name), set()).add(operation.name)
+    return added
+
+
+def without(dump, columns):
+    def key(label):
+        app, model = label.split(".")
+        return app, model.lower()
+
+    return {
+        label: [
+            {name: value for name, value in row.items() if name not in columns.get(key(label), ())}
+            for row in rows
+        ]
+        for label, rows in dump.items()
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_project_migrations_go_back_and_forth_over_data(admin_client):
     call_command("load_knowledge_base", verbosity=0)
     instrument = Instrument.objects.get(slug=PTAT)
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(admin_client.get(url))
-    data["summary"] = "Editado antes de migrar."
+    data["summary_es_mx"] = "Editado antes de migrar."
     assert admin_client.post(url, data).status_code == 302
     before = canonical_dump()
 
@@ -114,8 +149,17 @@ def test_project_migrations_go_back_and_forth_over_data(admin_client):
     # The history of links lives in tables a later migration adds: going back drops them.
     link_history = {model._meta.label for model in HistoricalRecords.m2m_models.values()}
     after, before = by_source_slug(canonical_dump()), by_source_slug(before)
+    # The English went with the columns; every other value of every row is back.
+    assert english_columns()
+    after, before = without(after, english_columns()), without(before, english_columns())
     assert {label: rows for label, rows in after.items() if label not in link_history} == {
         label: rows for label, rows in before.items() if label not in link_history
+    }
+    # The Spanish columns the English migrations add start as copies of the originals.
+    edited = Instrument.objects.values("summary", "summary_es_mx").get(slug=PTAT)
+    assert edited == {
+        "summary": "Editado antes de migrar.",
+        "summary_es_mx": "Editado antes de migrar.",
     }
     found = Instrument.objects.search(parse("trabajadores agrícolas temporales"))
     assert PTAT in found.values_list("slug", flat=True)

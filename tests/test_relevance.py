@@ -25,16 +25,44 @@ OUT = Path(__file__).resolve().parent.parent / "var" / "relevance"
 CLASSES = {
     "keyword": 20, "question": 15, "english": 20, "typo1": 10, "typo2": 8, "acronym": 12,
     "institution": 10, "group": 10, "year": 6, "phrase": 6, "exclusion": 5, "linked": 8,
-    "nonsense": 6, "filtered": 10,
+    "nonsense": 6, "filtered": 10, "english-text": 12,
 }  # fmt: skip
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 
 
-def first_ten(client, entry):
-    response = client.get("/instrumentos/", {"q": entry["q"], **entry.get("filters", {})})
+# Searches of the records' English text, asked on the English catalogue only; the other
+# classes are asked on the Spanish one, and the "english" class on both.
+ENGLISH_PAGE_ONLY = "english-text"
+
+
+def first_ten(client, entry, catalogue="/instrumentos/"):
+    response = client.get(catalogue, {"q": entry["q"], **entry.get("filters", {})})
     assert response.status_code == 200, entry["q"]
     return [instrument.slug for instrument in response.context["page"].object_list[:10]]
+
+
+def measure(client, entries, catalogue, vendor_file):
+    """Recall@10, MRR and the forbidden records of `entries` asked on `catalogue`; the
+    first tens are written to var/relevance/`vendor_file`."""
+    recall, reciprocal, forbidden, tops = [], [], {}, {}
+    for entry in entries:
+        top = first_ten(client, entry, catalogue)
+        tops[entry["q"] + json.dumps(entry.get("filters", {}), sort_keys=True)] = top
+        if must := entry["must"]:
+            recall.append(sum(slug in top for slug in must) / len(must))
+            ranks = [top.index(slug) + 1 for slug in must if slug in top]
+            reciprocal.append(1 / min(ranks) if ranks else 0)
+        wrong = [slug for slug in entry.get("must_not", []) if slug in top]
+        if entry.get("expect_empty") and top:
+            wrong.append("(results where none were expected)")
+        if wrong:
+            forbidden[entry["q"]] = wrong
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / vendor_file).write_text(
+        json.dumps(tops, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    )
+    return statistics.mean(recall), statistics.mean(reciprocal), forbidden
 
 
 def test_the_suite_covers_every_kind_of_query_and_names_existing_records():
@@ -49,27 +77,29 @@ def test_the_suite_covers_every_kind_of_query_and_names_existing_records():
 
 
 def test_search_finds_what_readers_expect_and_nothing_it_must_not(client):
-    recall, reciprocal, forbidden, tops = [], [], {}, {}
-    for entry in QUERIES:
-        top = first_ten(client, entry)
-        tops[entry["q"] + json.dumps(entry.get("filters", {}), sort_keys=True)] = top
-        if must := entry["must"]:
-            recall.append(sum(slug in top for slug in must) / len(must))
-            ranks = [top.index(slug) + 1 for slug in must if slug in top]
-            reciprocal.append(1 / min(ranks) if ranks else 0)
-        wrong = [slug for slug in entry.get("must_not", []) if slug in top]
-        if entry.get("expect_empty") and top:
-            wrong.append("(results where none were expected)")
-        if wrong:
-            forbidden[entry["q"]] = wrong
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"top10-{connection.vendor}.json").write_text(
-        json.dumps(tops, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8"
+    asked = [entry for entry in QUERIES if entry["class"] != ENGLISH_PAGE_ONLY]
+    recall, mrr, forbidden = measure(
+        client, asked, "/instrumentos/", f"top10-{connection.vendor}.json"
     )
-    print(
-        f"\nrelevance: {len(QUERIES)} queries, recall@10 {statistics.mean(recall):.3f}, "
-        f"MRR {statistics.mean(reciprocal):.3f}"
-    )
+    print(f"\nrelevance: {len(asked)} queries, recall@10 {recall:.3f}, MRR {mrr:.3f}")
     assert forbidden == {}
-    assert statistics.mean(recall) >= 0.95
-    assert statistics.mean(reciprocal) >= 0.85
+    assert recall >= 0.95
+    assert mrr >= 0.85
+
+
+# Not met yet, measured 2026-12-05: recall@10 0.905 (the Spanish pages: 0.951), MRR 0.973,
+# and one forbidden record ("regularization programmes" finds the H-2A visa: the English
+# stemmer reads "regularization" as "regular", as in "regular migration"). On the English
+# pages the records' own English text matches more words, so fewer searches fall back to
+# their linked text, where three of the missing records are found. Strict: once the
+# targets are met, this marker must go.
+@pytest.mark.xfail(strict=True, reason="English relevance below the Spanish targets")
+def test_english_searches_on_the_english_pages_meet_the_same_targets(client):
+    asked = [entry for entry in QUERIES if entry["class"] in ("english", ENGLISH_PAGE_ONLY)]
+    recall, mrr, forbidden = measure(
+        client, asked, "/en/instrumentos/", f"top10-en-{connection.vendor}.json"
+    )
+    print(f"\nrelevance in English: {len(asked)} queries, recall@10 {recall:.3f}, MRR {mrr:.3f}")
+    assert forbidden == {}
+    assert recall >= 0.95
+    assert mrr >= 0.85

@@ -486,7 +486,7 @@ def test_an_admin_edit_is_searchable_at_once(admin_client, client):
     assert found(client, "ornitorrinco") == []
     url = reverse("admin:programs_instrument_change", args=[instrument.pk])
     data = admin_form_data(admin_client.get(url))
-    data["summary"] += " Su mascota es un ornitorrinco."
+    data["summary_es_mx"] += " Su mascota es un ornitorrinco."
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     instrument.refresh_from_db()

@@ -3,23 +3,22 @@ them, and an include per option cost more than the rest of the page's rendering.
 
 from django import template
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 OPTION = (
-    '<li class="depth-{}"><label{}><input type="checkbox" name="{}" value="{}"{}> {} '
+    '<li class="depth-{}"><label><input type="checkbox" name="{}" value="{}"{}> {} '
     '<span class="count" aria-hidden="true">{}</span>'
-    '<span class="visually-hidden" lang="{}">({})</span></label></li>'
+    '<span class="visually-hidden">({})</span></label></li>'
 )
 
 
-@register.simple_tag(takes_context=True)
-def facet_options(context, facet, options):
-    """`options` of `facet` as list items: a checkbox each, its label in the language of
-    the facet's values, its count, and the count as a screen reader says it."""
-    lang = format_html(' lang="{}"', facet.lang) if facet.lang else ""
+@register.simple_tag
+def facet_options(facet, options):
+    """`options` of `facet` as list items: a checkbox each, its label (in the page's
+    language), its count, and the count as a screen reader says it."""
     checked = mark_safe(" checked")
     return format_html_join(
         "\n",
@@ -27,13 +26,11 @@ def facet_options(context, facet, options):
         (
             (
                 option.depth,
-                lang,
                 facet.name,
                 option.value,
                 checked if option.selected else "",
                 option.label,
                 localize(option.count),
-                context.get("LANGUAGE_CODE", ""),
                 option.count_text,
             )
             for option in options

@@ -1,5 +1,7 @@
 """Text into terms, the same way for records and for queries: casefold, strip accents
 ("niños" → "ninos"), drop stop words, Spanish Snowball stems ("ninos", "ninas" → "nin").
+The records' English text is stemmed as English ("workers" → "worker"), and a query's
+words are read both ways (core/search/query.py).
 
 Stop words are Spanish and English function words: articles, prepositions, conjunctions,
 pronouns, question words and auxiliaries, so that a question ("¿qué apoyos hay para …?",
@@ -57,6 +59,7 @@ STEM_EXCEPTIONS = {
 }
 
 _stemmer = snowballstemmer.stemmer("spanish")
+_english_stemmer = snowballstemmer.stemmer("english")
 # The stemmer keeps the word it works on in itself, and gunicorn serves requests in threads.
 _stemmer_lock = threading.Lock()
 _WORD = re.compile(r"[a-z0-9]+")
@@ -80,6 +83,16 @@ def stem(word):
         return _stemmer.stemWord(word)
 
 
+@lru_cache(maxsize=100_000)
+def english_stem(word):
+    """The term of a normalized English word: its English (Porter 2) stem ("workers" →
+    "worker"), for the records' English text and the English reading of a query."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    with _stemmer_lock:
+        return _english_stemmer.stemWord(word)
+
+
 def words(text):
     """The normalized words of `text`, stop words left out."""
     return [word for word in _WORD.findall(normalize(text)) if word not in STOP_WORDS]
@@ -92,6 +105,21 @@ def is_stop_word(word):
 def analyze(text):
     """The terms of `text`, space-separated, as stored and matched."""
     return " ".join(stem(word) for word in words(text))
+
+
+# English terms are marked, so that only a query read as English matches a record's English
+# text: a Spanish query, and the editors' synonyms, match its Spanish as they always did.
+ENGLISH_MARK = "en_"
+
+
+def english_term(word):
+    """The term of a normalized English word: marked, and stemmed as English."""
+    return ENGLISH_MARK + english_stem(word)
+
+
+def analyze_english(text):
+    """The terms of English `text`: its words' marked English stems."""
+    return " ".join(english_term(word) for word in words(text))
 
 
 def acronym_term(acronym):

@@ -15,7 +15,9 @@ import threading
 from contextvars import ContextVar
 
 from django.apps import apps
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import override
 
 from core.revision import ContentRevision
 
@@ -45,9 +47,14 @@ def searchable_models():
 
 
 class Snapshot:
+    """The indexes and the lexicon of one revision. Built from the records' original
+    (Spanish) text whatever the language of the request that builds them, since every
+    reader shares them: their labels in two languages are worked out when shown."""
+
     def __init__(self, tag):
         self.tag = tag
-        self.lexicon = Lexicon.load(acronyms_of_every_record())
+        with override(settings.LANGUAGE_CODE):
+            self.lexicon = Lexicon.load(acronyms_of_every_record())
         self._indexes = {}
         self._building = threading.Lock()
 
@@ -55,7 +62,7 @@ class Snapshot:
         """`model`'s index: built by its registered builder, or a plain TextIndex."""
         label = model._meta.label
         if label not in self._indexes:
-            with self._building:
+            with self._building, override(settings.LANGUAGE_CODE):
                 if label not in self._indexes:
                     builder = _builders.get(label, plain_index(model))
                     self._indexes[label] = builder(self)

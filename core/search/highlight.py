@@ -6,7 +6,7 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .analyzer import STOP_WORDS, normalize, stem, words
+from .analyzer import STOP_WORDS, english_term, normalize, stem, words
 
 _TOKEN = re.compile(r"\w+|\W+")
 
@@ -29,15 +29,22 @@ def matched(token, terms, prefixes):
     a stop word is never what matched."""
     if not token[0].isalnum():
         return False
-    word, term = word_and_term(token)
-    return word not in STOP_WORDS and (word in terms or term in terms or term.startswith(prefixes))
+    word, term, english = word_and_terms(token)
+    return word not in STOP_WORDS and (
+        word in terms
+        or term in terms
+        or english in terms
+        or term.startswith(prefixes)
+        or english.startswith(prefixes)
+    )
 
 
 @lru_cache(maxsize=100_000)
-def word_and_term(token):
-    """A shown word, normalized, and its term (words recur across a page's results)."""
+def word_and_terms(token):
+    """A shown word, normalized, and its terms as Spanish and as English (words recur
+    across a page's results)."""
     word = normalize(token)
-    return word, stem(word)
+    return word, stem(word), english_term(word)
 
 
 def snippet(text, terms, prefixes=(), width=220):
@@ -46,7 +53,9 @@ def snippet(text, terms, prefixes=(), width=220):
     sentences = re.split(r"(?<=[.;:])\s+|\n+", text)
     best = max(
         sentences,
-        key=lambda sentence: sum(1 for word in words(sentence) if stem(word) in terms),
+        key=lambda sentence: sum(
+            1 for word in words(sentence) if {stem(word), english_term(word)} & terms
+        ),
         default="",
     )
     if len(best) > width:

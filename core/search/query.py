@@ -17,8 +17,20 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.utils.translation import get_language
+
 from . import engine
-from .analyzer import STOP_WORDS, acronym_term, analyze, edit_distance, normalize, stem
+from .analyzer import (
+    ENGLISH_MARK,
+    STOP_WORDS,
+    acronym_term,
+    analyze,
+    analyze_english,
+    edit_distance,
+    english_term,
+    normalize,
+    stem,
+)
 
 __all__ = ["Concept", "Query", "edit_distance", "parse", "suggestion"]
 
@@ -94,10 +106,14 @@ def tokens(text):
             yield bool(minus) and len(word) > 0, False, word
 
 
-def parse(text, lexicon=None):
+def parse(text, lexicon=None, english=None):
     """The query `text` as concepts: quoted phrases, then the words one by one, with
-    synonym phrases matched longest first. `lexicon` defaults to the current one."""
+    synonym phrases matched longest first. `lexicon` defaults to the current one.
+    `english` (by default: whether the page asking is in English) reads each word as
+    English too, to find records by their English text."""
     lexicon = lexicon or engine.snapshot().lexicon
+    if english is None:
+        english = (get_language() or "").startswith("en")
     text = (text or "").strip()
     query = Query(text=text, exact_key=normalize(text), acronym_key=acronym_term(text))
     loose = []  # (typed, negated) of the unquoted words, in order
@@ -105,19 +121,21 @@ def parse(text, lexicon=None):
         if quoted:
             terms = tuple(analyze(part).split())
             if terms:
-                concept = Concept(phrases={terms}, negated=negated, typed=part, own_text=True)
+                # The phrase as Spanish, or as English (the records' English text).
+                phrases = {terms, tuple(analyze_english(part).split())} if english else {terms}
+                concept = Concept(phrases=phrases, negated=negated, typed=part, own_text=True)
                 query.concepts.append(concept)
         else:
             loose += [(word, negated) for word in _WORD.findall(part)]
     loose = [(w, n) for w, n in loose if normalize(w) not in STOP_WORDS][:MAX_QUERY_WORDS]
-    query.concepts += word_concepts(loose, lexicon)
+    query.concepts += word_concepts(loose, lexicon, english)
     for concept in query.concepts:
         # "-word" excludes the records whose own text says it, not those linked to one.
         concept.own_text |= concept.negated
     return query
 
 
-def word_concepts(loose, lexicon):
+def word_concepts(loose, lexicon, english=False):
     """The concepts of the unquoted words `loose` ((typed, negated) pairs), in order."""
     terms = [term_of(word, lexicon) for word, _negated in loose]
     concepts, position = [], 0
@@ -125,7 +143,7 @@ def word_concepts(loose, lexicon):
         concept, used = synonym_phrase(terms, position, lexicon)
         if concept is None:
             word, _negated = loose[position]
-            concept, used = single_word(word, terms[position], lexicon), 1
+            concept, used = single_word(word, terms[position], lexicon, english), 1
         concept.negated = loose[position][1]
         concept.typed = " ".join(word for word, _negated in loose[position : position + used])
         concepts.append(concept)
@@ -145,7 +163,7 @@ def term_of(word, lexicon):
     return acronym_term(word) if is_acronym(word, lexicon) else stem(normalize(word))
 
 
-def single_word(word, term, lexicon):
+def single_word(word, term, lexicon, english=False):
     concept = Concept(phrases={(term,)})
     alternatives = [term]
     if is_acronym(word, lexicon):
@@ -163,7 +181,18 @@ def single_word(word, term, lexicon):
         concept.phrases.add((alternative,))
         for group in lexicon.synonyms_of(alternative):
             concept.phrases.update(group)
+    if english and not is_acronym(word, lexicon):
+        add_english_reading(concept, normalize(word), lexicon)
     return concept
+
+
+def add_english_reading(concept, normalized, lexicon):
+    """The word read as English too, to match the records' English text: its English
+    term, completed like the Spanish one when the word is not known whole."""
+    term = english_term(normalized)
+    concept.phrases.add((term,))
+    if len(term) >= len(ENGLISH_MARK) + PREFIX_MIN_LENGTH and normalized not in lexicon.by_word:
+        concept.prefixes.add(term)
 
 
 def synonym_phrase(terms, position, lexicon):

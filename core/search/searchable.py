@@ -1,10 +1,12 @@
 """The model mixin that makes a record findable, and the queryset method that finds it."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
+from django.utils.translation import override
 
 from . import engine
-from .analyzer import acronym_term, analyze, normalize
+from .analyzer import acronym_term, analyze, analyze_english, normalize
 from .index import as_indices
 from .vocabulary import SearchTerm
 
@@ -57,6 +59,7 @@ class SearchableModel(models.Model):
         search_a    name, and acronym as typed (never stemmed)
         search_b    summary
         search_c    description or body
+                    (each in Spanish, then in English where the record has its English)
         search_key  the name, normalized: what an exact search types, and the sort key
     """
 
@@ -79,11 +82,21 @@ class SearchableModel(models.Model):
         """The record's text by weight: (its name, its summary, its body)."""
         raise NotImplementedError
 
+    def english_search_document(self):
+        """The record's English text by the same weights, ("", "", "") where it has none:
+        a record read in both languages (core/bilingual.py) says it in English, without
+        falling back to its Spanish."""
+        return ("", "", "")
+
     def refresh_search_fields(self):
-        heading, summary, body = self.search_document()
+        # The original text, whatever the language of the request or command that saves.
+        with override(settings.LANGUAGE_CODE):
+            heading, summary, body = self.search_document()
+        english = [text or "" for text in self.english_search_document()]
         acronym = getattr(self, "acronym", "")
-        self.search_a = f"{analyze(heading)} {acronym_term(acronym)}".strip()
-        self.search_b = analyze(summary)
-        self.search_c = analyze(body)
+        spanish_heading = f"{analyze(heading)} {acronym_term(acronym)}"
+        self.search_a = f"{spanish_heading} {analyze_english(english[0])}".strip()
+        self.search_b = f"{analyze(summary)} {analyze_english(english[1])}".strip()
+        self.search_c = f"{analyze(body)} {analyze_english(english[2])}".strip()
         self.search_key = normalize(heading)[:300]
-        return (f"{heading} {acronym}", summary, body)
+        return (f"{heading} {acronym}", summary, body, *english)

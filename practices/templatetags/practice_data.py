@@ -3,6 +3,7 @@ published instruments."""
 
 from django import template
 
+from core.bilingual import language_of
 from core.templatetags.record_meta import json_ld
 
 register = template.Library()
@@ -19,7 +20,7 @@ def practice_json_ld(context, practice):
         "url": absolute(practice.get_absolute_url()),
         "name": practice.title,
         "description": practice.summary,
-        "inLanguage": "es-MX",
+        "inLanguage": language_of(practice, "title"),
         "dateModified": practice.updated_at.isoformat(),
         "isPartOf": {
             "@type": "CreativeWork",

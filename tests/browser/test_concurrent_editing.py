@@ -36,23 +36,23 @@ def open_form(browser, live_server, name, program):
 def test_the_second_editor_chooses_field_by_field(live_server, browser, program, choice):
     ana = open_form(browser, live_server, "ana", program)
     beto = open_form(browser, live_server, "beto", program)
-    beto.fill("#id_summary", "Resumen guardado por Beto.")
+    beto.fill("#id_summary_es_mx", "Resumen guardado por Beto.")
     beto.click("input[name=_save]")
     beto.wait_for_selector(".messagelist .success")
 
-    ana.fill("#id_summary", "Resumen escrito por Ana.")
+    ana.fill("#id_summary_es_mx", "Resumen escrito por Ana.")
     ana.click("input[name=_save]")
-    conflict = ana.locator(".field-summary .concurrent-conflict")
+    conflict = ana.locator(".field-summary_es_mx .concurrent-conflict")
     conflict.wait_for()
     assert "Resumen guardado por Beto." in conflict.locator(".conflict-theirs").inner_text()
-    assert ana.input_value("#id_summary") == "Resumen escrito por Ana."  # nothing lost
-    assert ana.is_checked("input[name=summary__resolution][value=theirs]")
+    assert ana.input_value("#id_summary_es_mx") == "Resumen escrito por Ana."  # nothing lost
+    assert ana.is_checked("input[name=summary_es_mx__resolution][value=theirs]")
     if os.environ.get("SCREENSHOT_DIR"):
         conflict.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "conflict.png"))
         ana.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "conflict-page.png"))
     if choice == "merged":
-        ana.check("input[name=summary__resolution][value=merged]")
-        ana.fill("#id_summary__merge", "Resumen de Beto y de Ana.")
+        ana.check("input[name=summary_es_mx__resolution][value=merged]")
+        ana.fill("#id_summary_es_mx__merge", "Resumen de Beto y de Ana.")
     ana.click("input[name=_save]")
     ana.wait_for_selector(".messagelist .success")
 

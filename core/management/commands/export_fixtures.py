@@ -5,8 +5,15 @@ from django.conf import settings
 from django.core import serializers
 from django.core.management import BaseCommand
 
+from core.bilingual import spanish_name, translated_fields
 from core.knowledge_base import fixtures
 from core.search.searchable import SEARCH_COLUMNS
+
+
+def spanish_mirrors(model):
+    """The `_es_mx` columns, left out: they repeat the field's own column, from which
+    loading fills them (MODELTRANSLATION_AUTO_POPULATE)."""
+    return {spanish_name(field) for field in translated_fields(model)}
 
 
 def serialize(labels):
@@ -18,7 +25,9 @@ def serialize(labels):
         fields = [
             field.name
             for field in model._meta.concrete_fields + model._meta.many_to_many
-            if not field.primary_key and field.name not in SEARCH_COLUMNS
+            if not field.primary_key
+            and field.name not in SEARCH_COLUMNS
+            and field.name not in spanish_mirrors(model)
         ]
         records = model.objects.order_by("pk")
         chunk = serializers.serialize(

@@ -341,7 +341,9 @@ class Command(BaseCommand):
             practice = practices[(done + offset) // INSTRUMENTS_PER_PRACTICE]
             practice_links.append((practice.pk, record.pk))
             for institution in pick.sample(institutions, min(len(institutions), 2)):
-                participations.append((record.pk, institution.pk, pick.choice(Role.values), ""))
+                participations.append(
+                    (record.pk, institution.pk, pick.choice(Role.values), "", "", "", "")
+                )
             if pick.random() < 0.25:
                 figures.append(
                     KeyFigure(
@@ -360,7 +362,8 @@ class Command(BaseCommand):
         )
         insert_rows(Instrument.places.through, ["instrument_id", "place_id"], place_links)
         insert_rows(Practice.instruments.through, ["practice_id", "instrument_id"], practice_links)
-        insert_rows(
-            Participation, ["instrument_id", "institution_id", "role", "citation"], participations
-        )
+        # No citation, in either language, and no English (so no translation status).
+        columns = ["instrument_id", "institution_id", "role", "citation", "citation_es_mx"]
+        columns += ["english_status", "english_fingerprint"]
+        insert_rows(Participation, columns, participations)
         KeyFigure.objects.bulk_create(figures)
