@@ -62,7 +62,6 @@ class Facet:
         return any(option.selected for option in self.more)
 
 
-
 @dataclass
 class Chip:
     """An active filter value, and what the filter form sends to remove it. Its label is
