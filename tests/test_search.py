@@ -14,7 +14,7 @@ from django.utils import translation
 
 from catalogue.filters import InstrumentFilter
 from core.revision import ContentRevision
-from core.search.analyzer import analyze, normalize, words
+from core.search.analyzer import analyze, analyze_english, normalize, words
 from core.search.query import edit_distance, parse
 from core.search.vocabulary import SearchTerm, Synonym
 from practices.models import Practice, ThematicArea
@@ -288,6 +288,16 @@ def test_normalize_strips_accents_and_case(text, normalized):
 def test_analyze_gives_plural_and_singular_the_same_term(forms):
     terms = {analyze(form) for form in forms}
     assert len(terms) == 1 and "" not in terms
+
+
+def test_english_text_is_stemmed_as_english_and_kept_apart_from_the_spanish():
+    # Plural and singular, read as English, give one term.
+    assert analyze_english("Agricultural Workers") == analyze_english("agricultural worker")
+    # Marked, so that a Spanish reading of the same letters never matches it.
+    assert analyze_english("program") == "en_program"
+    assert analyze("program") == "program"
+    # Regularization of a status is not regular migration.
+    assert analyze_english("regularization") != analyze_english("regular")
 
 
 def test_analyze_drops_stop_words():

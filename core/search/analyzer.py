@@ -83,10 +83,22 @@ def stem(word):
         return _stemmer.stemWord(word)
 
 
+# The same for English: regularization (of a migrant's status) is not regular migration.
+ENGLISH_STEM_EXCEPTIONS = dict.fromkeys(
+    [
+        "regularization", "regularizations", "regularisation", "regularisations",
+        "regularize", "regularized", "regularizing", "regularise", "regularised",
+    ],
+    "regulariz",
+)  # fmt: skip
+
+
 @lru_cache(maxsize=100_000)
 def english_stem(word):
     """The term of a normalized English word: its English (Porter 2) stem ("workers" →
     "worker"), for the records' English text and the English reading of a query."""
+    if word in ENGLISH_STEM_EXCEPTIONS:
+        return ENGLISH_STEM_EXCEPTIONS[word]
     if len(word) <= 3 or not word.isalpha():
         return word
     with _stemmer_lock:
