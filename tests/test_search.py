@@ -16,7 +16,7 @@ from catalogue.filters import InstrumentFilter
 from core.revision import ContentRevision
 from core.search.analyzer import analyze, analyze_english, normalize, words
 from core.search.query import edit_distance, parse
-from core.search.vocabulary import SearchTerm, Synonym
+from core.search.vocabulary import Lexicon, SearchTerm, Synonym
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, TargetGroup
 from tests.helpers import admin_form_data
@@ -562,3 +562,12 @@ def test_practices_are_searchable_too():
     assert HOUSING_PRACTICE in practices.values_list("slug", flat=True)
     ranked = Practice.objects.published().search(parse("trata")).ranked()
     assert ranked[0].slug == "proteccion-de-victimas-de-trata-de-personas"
+
+
+def test_the_same_words_give_the_same_lexicon_and_a_new_word_a_new_one(knowledge_base):
+    acronyms = [("PTAT", "Programa de Trabajadores Agrícolas Temporales")]
+    first = Lexicon.load(acronyms)
+    assert Lexicon.load(acronyms) is first  # built once, typo index included
+    Synonym.objects.create(terms="ornitorrinco, mamífero")
+    second = Lexicon.load(acronyms)
+    assert second is not first and "ornitorrinco" in second.by_word

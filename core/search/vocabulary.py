@@ -4,7 +4,7 @@ the equivalences editors keep (synonyms) and the acronyms records stand for; and
 
 import re
 from collections import defaultdict
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -142,10 +142,12 @@ class Lexicon:
     @classmethod
     def load(cls, acronyms):
         """The lexicon of the database as it is, with `acronyms` ((acronym, name) pairs of
-        every record that has one)."""
+        every record that has one). The same words give the same lexicon, built once: most
+        edits change no word, and the next snapshot need not build it (and its typo
+        index) again."""
         vocabulary = SearchTerm.objects.values_list("word", "stem", "display").order_by("word")
         synonyms = Synonym.objects.values_list("terms", flat=True).order_by("pk")
-        return cls(vocabulary, synonyms, acronyms)
+        return lexicon_of(tuple(vocabulary), tuple(synonyms), tuple(map(tuple, acronyms)))
 
     def synonyms_of(self, term):
         """The groups in which `term`, alone, is one of the equivalents."""
@@ -192,6 +194,11 @@ class Lexicon:
         """The known word closest to `word`, as written, at most two typos away; or ""."""
         found = self.near(word, 2)
         return found[0][3] if found else ""
+
+
+@lru_cache(maxsize=2)
+def lexicon_of(vocabulary, synonyms, acronyms):
+    return Lexicon(vocabulary, synonyms, acronyms)
 
 
 def deletions(word, depth):
