@@ -7,6 +7,7 @@ option's count says how many results ticking it would give. Each count is the si
 intersection of two bitmaps.
 """
 
+import heapq
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
@@ -113,11 +114,13 @@ def ordered_keys(index_facet, counts, name, ticked):
     if name in TREES:
         return walk_tree(index_facet)
     if name == "institucion":
-        by_count = sorted(
+        # Each label turned into text once: a lazy label compared as it is is translated
+        # again at every comparison (21,000 of them on a search at 100,000 instruments).
+        shown = heapq.nsmallest(
+            INSTITUTION_OPTIONS,
             (key for key in counts if counts[key]),
-            key=lambda key: (-counts[key], index_facet.nodes[key].label),
+            key=lambda key: (-counts[key], str(index_facet.nodes[key].label)),
         )
-        shown = by_count[:INSTITUTION_OPTIONS]
         return shown + [
             key
             for key in index_facet.nodes

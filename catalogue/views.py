@@ -89,10 +89,10 @@ def catalogue_context(request, scope=None):
     filterset = InstrumentFilter(request.GET, scope=scope)
     filterset.check_bounds()
     search = filterset.search
-    practices = Practice.objects.select_related("area")
     results = search.results(
         Instrument.objects.prefetch_related(
-            "target_groups", Prefetch("practices", queryset=practices)
+            Prefetch("target_groups", queryset=TargetGroup.objects.as_links()),
+            Prefetch("practices", queryset=Practice.objects.for_area_tags()),
         )
     )
     page = paginate(request, results)
@@ -263,7 +263,9 @@ class ThematicAreaDetailView(DetailView):
         groups = with_counts(list(TargetGroup.objects.all()), "grupo", within)
         areas = list(ThematicArea.objects.only("number", "slug", "title"))
         return super().get_context_data(
-            practices=paginate(self.request, area.practices.published().with_instruments()),
+            practices=paginate(
+                self.request, area.practices.published().with_instruments(links_only=True)
+            ),
             kinds=sorted(
                 ((key, kinds.nodes[key].label, n) for key, n in kind_counts.items() if n),
                 key=lambda kind: -kind[2],

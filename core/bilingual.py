@@ -65,6 +65,11 @@ def spanish_name(field):
     return build_localized_fieldname(field, SPANISH)
 
 
+def columns_of(field):
+    """The field and its columns in each language, for `.only()`."""
+    return (field, spanish_name(field), english_name(field))
+
+
 def _in_language(spanish, english):
     return english if english and (get_language() or "").startswith(ENGLISH) else spanish
 

@@ -38,9 +38,17 @@ class ThematicAreaQuerySet(SearchableQuerySet):
 
 
 class PracticeQuerySet(PublishableQuerySet, SearchableQuerySet):
-    def with_instruments(self, prefetch=()):
-        """Prefetch each practice's published instruments (and what `prefetch` names of them)."""
+    def for_area_tags(self):
+        """Only what an instrument's area tags need of its practices (areas_of)."""
+        fields = ("publication_status", "area", "area__number", "area__slug")
+        return self.select_related("area").only(*fields)
+
+    def with_instruments(self, prefetch=(), links_only=False):
+        """Prefetch each practice's published instruments (and what `prefetch` names of
+        them); only what a link to each shows when `links_only`."""
         instruments = Instrument.objects.published().prefetch_related(*prefetch)
+        if links_only:
+            instruments = instruments.as_links()
         return self.prefetch_related(Prefetch("instruments", queryset=instruments))
 
 

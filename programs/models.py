@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.bilingual import BilingualModel
+from core.bilingual import BilingualModel, columns_of
 from core.records import (
+    ChoiceLabelsModel,
     DateRangeModel,
     PublicationStatus,
     PublishableModel,
@@ -201,6 +202,11 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
         ]
         return parts[0].union(*parts[1:], all=True).order_by("link", "name")
 
+    def as_links(self):
+        """Only what a link to an instrument shows (its name in both languages, acronym
+        and kind): a page that links to many reads none of their long texts."""
+        return self.only("slug", "acronym", "kind", *columns_of("name"))
+
     def with_any_status(self, statuses):
         """Instruments whose source states one of `statuses`. No status is derived from
         the dates: a record with none stated has none."""
@@ -332,6 +338,10 @@ class Institution(BilingualModel, SearchableModel, SourcedModel):
 
 class TargetGroupQuerySet(TreeQuerySet, SlugQuerySet, SearchableQuerySet):
     parent_field, relation = "parent", "target_groups"
+
+    def as_links(self):
+        """Only what a link to a group shows: its name in both languages."""
+        return self.only("slug", *columns_of("name"))
 
 
 class TargetGroup(BilingualModel, SearchableModel, SourcedModel):
@@ -547,7 +557,7 @@ class Instrument(
             raise ValidationError(errors)
 
 
-class Participation(BilingualModel):
+class Participation(ChoiceLabelsModel, BilingualModel):
     """An institution's role in an instrument."""
 
     instrument = models.ForeignKey(

@@ -456,3 +456,17 @@ def test_save_with_update_fields_also_writes_updated_at(stale_institution):
     assert institution.name == "INM"
     assert institution.updated_at > past
     assert institution.created_at == past
+
+
+def test_choice_labels_follow_the_language_of_the_page_that_shows_them():
+    """Labels are looked up in a table built once per field (core.records.choice_labels),
+    and still read in the language active when shown, whichever language built it."""
+    instrument = Instrument(kind=InstrumentKind.CAMPAIGN)
+    participation = Participation(role=Role.TECHNICAL_SUPPORT)
+    with translation.override("en"):
+        assert instrument.get_kind_display() == "campaign"
+    with translation.override("es-mx"):
+        assert instrument.get_kind_display() == "campaña"
+        assert participation.get_role_display() == "apoyo técnico"
+    # A value outside the choices (an unvalidated record) is shown as it is.
+    assert Instrument(kind="otro").get_kind_display() == "otro"

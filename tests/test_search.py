@@ -15,6 +15,7 @@ from django.utils import translation
 from catalogue.filters import InstrumentFilter
 from core.revision import ContentRevision
 from core.search.analyzer import analyze, analyze_english, normalize, words
+from core.search.highlight import highlight
 from core.search.query import edit_distance, parse
 from core.search.vocabulary import Lexicon, SearchTerm, Synonym
 from practices.models import Practice, ThematicArea
@@ -571,3 +572,10 @@ def test_the_same_words_give_the_same_lexicon_and_a_new_word_a_new_one(knowledge
     Synonym.objects.create(terms="ornitorrinco, mamífero")
     second = Lexicon.load(acronyms)
     assert second is not first and "ornitorrinco" in second.by_word
+
+
+def test_highlight_marks_matched_words_and_escapes_the_text_between_them():
+    terms = {analyze("niños"), analyze("vivienda")}
+    shown = highlight("Mujeres & <niños> «vivienda», tú_y_yo", terms)
+    assert shown == ("Mujeres &amp; &lt;<mark>niños</mark>&gt; «<mark>vivienda</mark>», tú_y_yo")
+    assert highlight("a < b", set()) == "a &lt; b"

@@ -1,5 +1,6 @@
 """Matched words marked in the text a reader sees."""
 
+import html
 import re
 from functools import lru_cache
 
@@ -8,19 +9,22 @@ from django.utils.safestring import mark_safe
 
 from .analyzer import STOP_WORDS, english_term, normalize, stem, words
 
-_TOKEN = re.compile(r"\w+|\W+")
+_WORD = re.compile(r"\w+")
 
 
 def highlight(text, terms, prefixes=()):
     """`text` escaped, with the words whose terms are in `terms` (or start with one of
-    `prefixes`) wrapped in <mark>."""
+    `prefixes`) wrapped in <mark>. The text between marks is escaped a stretch at a
+    time, not a word at a time: a results page highlights thousands of words."""
     if not terms:
         return escape(text)
-    out = []
-    for token in _TOKEN.findall(text):
-        out.append(
-            f"<mark>{escape(token)}</mark>" if matched(token, terms, prefixes) else escape(token)
-        )
+    out, done = [], 0
+    for word in _WORD.finditer(text):
+        if matched(word.group(), terms, prefixes):
+            out.append(html.escape(text[done : word.start()]))
+            out.append(f"<mark>{html.escape(word.group())}</mark>")
+            done = word.end()
+    out.append(html.escape(text[done:]))
     return mark_safe("".join(out))
 
 
