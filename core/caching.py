@@ -38,6 +38,9 @@ READ_METHODS = ("GET", "HEAD")
 ALLOWED = ("GET", "HEAD", "OPTIONS")
 # How long a request waits for another that is rendering the same page.
 RENDER_WAIT_SECONDS = 5
+# Cached in place of a page that is not kept, so that its readers do not wait for it.
+NOT_KEPT = "not-kept"
+NOT_KEPT_SECONDS = 60
 POLL_SECONDS = 0.05
 
 
@@ -118,25 +121,36 @@ def cached_render(key, build):
     if not timeout:
         return build()
     response = cache.get(key)
+    if response == NOT_KEPT:
+        # A page this revision does not keep (a 400, a 404, one too big) is made by each
+        # request that asks for it, at once: waiting for a copy that never comes slowed
+        # four readers of one such page to the pace of one.
+        return build()
     if response is not None:
         return response
     lock = f"{key}:building"
     if not cache.add(lock, 1, RENDER_WAIT_SECONDS):
-        # Another request is building it: wait while it does. A page it does not cache
-        # (a 404, one too big) ends the wait as soon as its lock goes.
+        # Another request is building it: wait while it does, unless it turns out to be
+        # a page that is not kept.
         deadline = time.monotonic() + RENDER_WAIT_SECONDS
         while time.monotonic() < deadline and cache.get(lock) is not None:
             time.sleep(POLL_SECONDS)
-            if (response := cache.get(key)) is not None:
+            if (response := cache.get(key)) == NOT_KEPT:
+                break
+            if response is not None:
                 return response
     try:
         response = build()
         # A page made from the index of before a change, while the new one is built, is
         # not kept: it would outlive the change.
         # A streamed response (a CSV download) is read once, as it is sent: never kept.
-        keep = response.status_code == 200 and not response.streaming and not served_stale.get()
+        if served_stale.get():
+            return response
+        keep = response.status_code == 200 and not response.streaming
         if keep and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES:
             cache.set(key, response, timeout)
+        else:  # briefly: a stray address (a 404) should not hold a place for long
+            cache.set(key, NOT_KEPT, min(timeout, NOT_KEPT_SECONDS))
         return response
     finally:
         cache.delete(lock)

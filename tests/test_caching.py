@@ -483,3 +483,22 @@ def test_while_the_index_of_a_change_is_built_readers_get_the_last_one_uncached(
     assert total(response.content.decode()) == 0  # from the index before the change
     assert "ETag" not in response
     assert total(page(client, search)) == 1  # not the copy made from the old index
+
+
+def test_readers_of_a_page_that_is_not_kept_do_not_wait_for_each_other(client):
+    """A page the cache does not keep (here a 400: too many values) is made by each
+    request at once, not one after the other: once one request has made it, the next
+    does not wait on another's lock for a copy that never comes."""
+    url = f"{CATALOGUE}?" + "&".join(f"grupo=g{n}" for n in range(100))
+    locks = []
+    add = caching.cache.add
+
+    def take(key, *args, **kwargs):
+        locks.append(key)
+        return add(key, *args, **kwargs)
+
+    with mock.patch.object(caching.cache, "add", side_effect=take):
+        assert client.get(url).status_code == 400
+    cache.add(locks[0], 1)  # the page's lock: another reader is making it now
+    with mock.patch.object(caching.time, "sleep", side_effect=AssertionError("waited")):
+        assert client.get(url).status_code == 400
