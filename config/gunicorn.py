@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import sys
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -10,6 +11,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # all up: config/workers.py.
 worker_class = "config.workers.Worker"
 threads = int(os.environ.get("WEB_THREADS", "4"))
+# The threads of a worker take turns on the interpreter lock. A thread back from the
+# database waits until the running one lets go, by default after 5 ms, so that with two
+# requests at once a page waited up to 5 ms after each of its queries. At 0.5 ms (wrk, 4
+# connections, 2 workers, 100,000 instruments, 10 s each): the catalogue with two filters
+# p90 144 → 77 ms and 48 → 56 req/s, a search p90 186 → 110 ms, an area p90 164 → 107 ms.
+SWITCH_INTERVAL_SECONDS = 0.0005
 # Kept-alive connections (from the proxy, or from browsers) wait this long for another request.
 keepalive = 5
 # A request slower than this is stuck; its worker is replaced rather than left hanging.
@@ -39,3 +46,7 @@ def when_ready(server):
         from config.warmup import warm
 
         warm()
+
+
+def post_fork(server, worker):
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
