@@ -15,6 +15,15 @@ no buffering proxy stands in front.
 * A request still running after gunicorn's `timeout` gets its worker replaced, as with
   sync workers: the worker stops reporting to the arbiter, which then restarts it.
   (gthread's main loop reports whatever its threads are doing.)
+* A request that starts while half the worker's threads (or more) already run others
+  closes its connection once answered (`Connection: close`). A kept-alive connection
+  stays with the worker that accepted it, and the workers race to accept: four
+  connections from a proxy or a load tester could all land on one worker, which then
+  served them on one core while the other worker sat idle (seen in `make bench`: one
+  worker at 100% CPU, the other at 0%, a page served at four times its cost).
+  Reconnecting, the client goes to whichever worker accepts first, most often the less
+  busy one. A worker below that load keeps its connections alive: closing every shared
+  connection cost the evenly spread case a quarter of its throughput in reconnections.
 * gunicorn's own answers (a request line or headers too long or malformed, which never
   reach Django) carry the headers every answer of the site carries, a request id, and a
   body that does not echo the request.
@@ -96,6 +105,8 @@ class Worker(gthread.ThreadWorker):
 
     def handle_request(self, req, conn):
         thread = threading.get_ident()
+        if len(self.started) >= max(1, self.cfg.threads // 2):  # the module's docstring
+            req.must_close = True
         self.started[thread] = time.monotonic()
         try:
             return super().handle_request(req, conn)

@@ -4,7 +4,8 @@ proxy would. Each server starts once for the module.
 
 What it checks: idle and slow clients do not stall the site; gunicorn's own error
 answers carry the site's headers; a request stuck for longer than gunicorn's timeout gets
-its worker replaced; and a database that hangs or is locked gives `/healthz` and pages a
+its worker replaced; a busy worker lets kept-alive connections go, so that they
+spread over the workers; and a database that hangs or is locked gives `/healthz` and pages a
 503 within five seconds.
 """
 
@@ -287,6 +288,40 @@ def test_a_request_stuck_past_the_timeout_gets_its_worker_replaced(tmp_path):
                 worker = server.get("/", timeout=5)[2]
         assert worker != first, server.log.read_text()
         assert "will be replaced" in server.log.read_text()
+
+
+# Connections spread over the workers -------------------------------------------------------
+
+
+def keeps_alive(client, path="/"):
+    """Whether the server keeps `client`'s connection open after answering `path`."""
+    client.request("GET", path, headers={"Host": "localhost"})
+    response = client.getresponse()
+    response.read()
+    return response.getheader("Connection", "").lower() != "close"
+
+
+def test_a_busy_worker_lets_a_kept_alive_connection_go(tmp_path):
+    """A kept-alive connection stays with its worker: one that answers while half its
+    threads (or more) run other requests closes the connection, so that the client's next
+    request can go to a less busy worker (config/workers.py). Less busy, it keeps it."""
+    server = gunicorn(tmp_path, "sqlite://", app="tests.stuck_app", workers=1, GUNICORN_TIMEOUT="2")
+    with server as server, server.connect() as first, server.connect() as second:
+        client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        assert keeps_alive(client) and keeps_alive(client)
+        for stuck in (first, second):  # half of the worker's 4 threads
+            stuck.sendall(b"GET /stuck HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        started = time.monotonic()
+        # Once both run, and before their worker is found stuck (2 s), which closes every
+        # connection too.
+        while keeps_alive(client) and time.monotonic() - started < 1.5:
+            time.sleep(0.02)
+        assert time.monotonic() - started < 1.5
+        client.close()
+        # Let the stuck worker be replaced, so that the server stops at once.
+        deadline = time.monotonic() + 20
+        while server.log.read_text().count("Booting worker") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 # A database that hangs ------------------------------------------------------------------
