@@ -99,6 +99,10 @@ UNSET = (
 # In gunicorn's log: the master is about to build the indexes, then forks its workers.
 STARTUP_MARKERS = {"using_worker": "Using worker:", "first_worker": "Booting worker with pid"}
 READS = ("SELECT", "WITH")
+LOADED_LINKS = {
+    "stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "preconnect",
+    "apple-touch-icon",
+}  # fmt: skip
 
 
 class PageCheck(HTMLParser):
@@ -112,7 +116,8 @@ class PageCheck(HTMLParser):
         attrs = dict(attrs)
         # A link to another site is followed only on a click; what a page loads is not.
         loaded = [attrs.get("src"), attrs.get("srcset"), attrs.get("poster")]
-        if tag == "link":
+        # A <link> the browser fetches; not a page's other addresses (alternate, canonical).
+        if tag == "link" and set((attrs.get("rel") or "").lower().split()) & LOADED_LINKS:
             loaded.append(attrs.get("href"))
         if any(url and url.strip().startswith(("http:", "https:", "//")) for url in loaded):
             self.problems.add("third_party")
