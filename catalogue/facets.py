@@ -10,7 +10,6 @@ intersection of two bitmaps.
 import heapq
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from pyroaring import BitMap
 
@@ -181,8 +180,3 @@ def loosening(search):
         if count := search.count_without(name):
             suggestions.append((filterset.filters[name].label, count, name))
     return sorted(suggestions, key=lambda suggestion: -suggestion[1])
-
-
-PARTIAL_NOTE = _(
-    "Ningún resultado contiene todas las palabras; se muestran los que contienen la mayoría."
-)

@@ -114,6 +114,11 @@ class CatalogueSearch:
         """Whether the results include records that match only most of the words."""
         return bool(self.match and self.match.partial)
 
+    @property
+    def complete(self):
+        """Whether some results match every word (those come first)."""
+        return bool(self.match and self.match.complete)
+
     def ordered(self):
         """The results' positions in the order asked for: by relevance when searching
         (unless another order is asked), by name or by date."""

@@ -109,6 +109,7 @@ def catalogue_context(request, scope=None):
         "loosen": facet_counts.loosening(search) if empty else [],
         "search": search.query,
         "partial": search.partial,
+        "complete": search.complete,
         "searched_only": filterset.active() == ["q"],
         "suggestion": correction(search.query) if empty and search.query else None,
     }

@@ -142,6 +142,35 @@ def test_the_english_catalogue_lists_the_english_names(client):
     assert "Migration Law" in english
 
 
+def result_slugs(client, catalogue, words):
+    response = client.get(catalogue, {"q": words})
+    return response, [record.slug for record in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["food security Central America", "IOM migrants in countries in crisis", "migrantes"],
+)
+def test_an_english_search_finds_at_least_what_the_same_words_find_in_spanish(client, words):
+    # Reading the words as English too matches more records by every word, which once
+    # hid those the Spanish page finds by most of the words (Mesoamérica Sin Hambre, by
+    # its "food and nutrition security" alone).
+    _, spanish = result_slugs(client, "/instrumentos/", words)
+    _, english = result_slugs(client, "/en/instrumentos/", words)
+    assert spanish and set(spanish) <= set(english)
+
+
+def test_results_with_some_of_the_words_follow_those_with_all_of_them_and_say_so(client):
+    response, english = result_slugs(
+        client, "/en/instrumentos/", "IOM migrants in countries in crisis"
+    )
+    # Only the MICIC initiative says all four; the vulnerability study says "migrants" and
+    # is linked to the initiative's crisis work.
+    assert english[0] == "iniciativa-migrantes-en-paises-en-crisis"
+    assert "estudio-vulnerabilidad-personas-migrantes" in english[1:]
+    assert "Results that contain every word come first" in response.content.decode()
+
+
 def test_the_admin_edits_both_languages_and_keeps_both_in_the_history(admin_client):
     practice = Practice.objects.get(area__number=1, position=1)
     url = reverse("admin:practices_practice_change", args=[practice.pk])

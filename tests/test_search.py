@@ -425,7 +425,7 @@ def test_when_no_record_has_every_word_those_with_most_of_them_are_shown(client)
     response = client.get(CATALOGUE, {"q": "vivienda migrantes ornitorrinco"})
     assert response.context["partial"]
     assert set(HOUSING) <= set(top(response))
-    assert "contienen la mayoría" in response.content.decode()
+    assert "Ningún resultado contiene todas las palabras" in response.content.decode()
     assert not client.get(CATALOGUE, {"q": "vivienda migrantes"}).context["partial"]
 
 

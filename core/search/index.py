@@ -120,6 +120,28 @@ class Match:
     partial: bool = False
     exact: BitMap = field(default_factory=BitMap)
 
+    @property
+    def complete(self):
+        """Whether some results match every word."""
+        return bool(self.positions) and int(self.matched[as_indices(self.positions)].max()) == (
+            self.concepts
+        )
+
+    def joined(self, other):
+        """The records either match found, each scored by the better of the two: the same
+        words read two ways (Query.spanish)."""
+        positions = self.positions | other.positions
+        matched = np.maximum(self.matched, other.matched)
+        partial = bool(positions) and bool((matched[as_indices(positions)] < self.concepts).any())
+        return Match(
+            positions,
+            np.maximum(self.score, other.score),
+            matched,
+            self.concepts,
+            partial,
+            self.exact | other.exact,
+        )
+
 
 class TextIndex:
     """The index of one kind of record (see the module's docstring): `fields` holds one
@@ -175,8 +197,15 @@ class TextIndex:
         """The records matching `query` (a parsed Query), among the positions `within`
         (by default all): those matching every concept, or when none does, those matching
         the most concepts any record matches; with the context field only when no record
-        matches every concept without it."""
+        matches every concept without it. On an English page, also those its Spanish
+        reading alone matches (Query.spanish)."""
         scope = self.all if within is None else within
+        found = self.match_reading(query, scope)
+        if query.spanish is None:
+            return found
+        return found.joined(self.match_reading(query.spanish, scope))
+
+    def match_reading(self, query, scope):
         found = self.match_in(query, scope, FIRST)
         if found.positions and not found.partial:
             return found

@@ -69,6 +69,11 @@ class Query:
     concepts: list = field(default_factory=list)
     exact_key: str = ""  # the whole query, normalized, to find an exact name
     acronym_key: str = ""  # the whole query as an acronym's term
+    # On an English page: the same words read as Spanish only. Reading a word as English
+    # too finds more records for it, which must not make a search find fewer: more
+    # records matching every word would hide those that the Spanish page finds by most
+    # of them. The index finds what either reading finds (TextIndex.match).
+    spanish: "Query | None" = None
 
     def __bool__(self):
         return any(not concept.negated for concept in self.concepts)
@@ -132,6 +137,8 @@ def parse(text, lexicon=None, english=None):
     for concept in query.concepts:
         # "-word" excludes the records whose own text says it, not those linked to one.
         concept.own_text |= concept.negated
+    if english:
+        query.spanish = parse(text, lexicon, english=False)
     return query
 
 
