@@ -196,8 +196,22 @@ def as_stored(text):
     return (text or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def side_by_side(fields, pairs):
+    """`fields` with each Spanish field and its English (`pairs`: {Spanish: English}) on
+    one line, so that an editor reads the original beside its translation."""
+    lined, skipped = [], set()
+    for name in fields:
+        english = pairs.get(name) if isinstance(name, str) else None
+        if english in fields:
+            lined.append((name, english))
+            skipped.add(english)
+        elif name not in skipped:
+            lined.append(name)
+    return lined
+
+
 class BilingualAdmin(TranslationAdmin):
-    """Each translatable field in Spanish followed by its English, the state of the
+    """Each translatable field in Spanish beside its English, the state of the
     English in the list's filters and on the form, and the record of which Spanish the
     English translates, kept as the editor saves (inline rows included).
 
@@ -217,6 +231,13 @@ class BilingualAdmin(TranslationAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        pairs = {
+            spanish_name(field): english_name(field) for field in translated_fields(self.model)
+        }
+        fieldsets = [
+            (name, {**options, "fields": side_by_side(options["fields"], pairs)})
+            for name, options in fieldsets
+        ]
         english = (_("Inglés"), {"fields": ("english_status", "english_state")})
         return [*fieldsets, english] if self.fieldsets else fieldsets
 

@@ -184,6 +184,21 @@ def test_the_admin_edits_both_languages_and_keeps_both_in_the_history(admin_clie
     assert practice.history.latest().title_en == "A new English title"
 
 
+@pytest.mark.parametrize("model", [Practice, Instrument, TargetGroup])
+def test_the_admin_shows_each_spanish_text_beside_its_english(admin_client, model):
+    record = model.objects.first()
+    url = reverse(
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[record.pk]
+    )
+    form = admin_client.get(url).content.decode()
+    for field in translated_fields(model):
+        if f'name="{spanish_name(field)}"' in form:
+            # One line of the form (Django's admin: a tuple of fields) holds both.
+            assert (
+                f'class="form-row field-{spanish_name(field)} field-{english_name(field)}"' in form
+            )
+
+
 def test_the_english_of_a_required_field_may_be_left_empty_but_not_the_spanish(admin_client):
     practice = Practice.objects.get(area__number=1, position=1)
     url = reverse("admin:practices_practice_change", args=[practice.pk])
