@@ -36,6 +36,9 @@ TIMEOUT = 35.0
 # What the editor appends to the summary; the command strips it again at the end
 # (MARK_PATTERN in ops/management/commands/loadtest.py).
 MARK = re.compile(r"\s*\[prueba de carga \d+\]$")
+# The summary's Spanish, as the admin's form names it (django-modeltranslation gives each
+# language a field of its own: summary_es_mx, summary_en).
+SUMMARY = "summary_es_mx"
 
 
 def check(response, expected):
@@ -115,11 +118,11 @@ class Editor(FastHttpUser):
         """One save, as an editor makes it; its POST is timed as "editor: save"."""
         self.saves += 1
         mark = f"[prueba de carga {self.saves}]"
-        form = self.form(self.urls["change"], "instrument_form", "editor: change form", "summary")
+        form = self.form(self.urls["change"], "instrument_form", "editor: change form", SUMMARY)
         if form is None:
             return self.pause()
-        summary = MARK.sub("", dict(form)["summary"]) + " " + mark
-        form = [(name, summary if name == "summary" else value) for name, value in form]
+        summary = MARK.sub("", dict(form)[SUMMARY]) + " " + mark
+        form = [(name, summary if name == SUMMARY else value) for name, value in form]
         form.append(("_save", "Guardar"))
         if not self.post(self.urls["change"], form, "editor: save", self.urls["changelist"]):
             return self.pause()
