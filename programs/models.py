@@ -149,6 +149,12 @@ class PlaceQuerySet(TreeQuerySet):
 
 
 class ParticipationQuerySet(models.QuerySet):
+    def with_institutions(self):
+        """Each participation with its institution, less the institution's analyzed text
+        (SearchableQuerySet.without_search_text)."""
+        deferred = (f"institution__{column}" for column in SEARCH_COLUMNS)
+        return self.select_related("institution").defer(*deferred)
+
     def get_by_natural_key(self, instrument_slug, institution_slug, role):
         return self.get(
             instrument__slug=instrument_slug, institution__slug=institution_slug, role=role

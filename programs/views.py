@@ -15,11 +15,18 @@ def published_instruments():
 
 
 class InstrumentDetailView(DetailView):
-    queryset = Instrument.objects.select_related("parent").prefetch_related(
-        Prefetch("participations", queryset=Participation.objects.select_related("institution")),
-        Prefetch("target_groups", queryset=TargetGroup.objects.select_related("parent")),
-        "places",
-        "key_figures",
+    queryset = (
+        Instrument.objects.select_related("parent")
+        .without_search_text("parent")
+        .prefetch_related(
+            Prefetch("participations", queryset=Participation.objects.with_institutions()),
+            Prefetch(
+                "target_groups",
+                queryset=TargetGroup.objects.select_related("parent").without_search_text("parent"),
+            ),
+            "places",
+            "key_figures",
+        )
     )
 
     def get_queryset(self):
@@ -30,7 +37,7 @@ class InstrumentDetailView(DetailView):
         if parent and parent.publication_status != PublicationStatus.PUBLISHED:
             parent = None
         links = {}
-        for linked in published_instruments().linked_to(self.object):
+        for linked in published_instruments().as_links().linked_to(self.object):
             links.setdefault(linked.link, []).append(linked)
         return super().get_context_data(parent=parent, links=links, **kwargs)
 

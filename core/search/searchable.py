@@ -24,6 +24,12 @@ class SearchableQuerySet(models.QuerySet):
         clone.search_query = self.search_query
         return clone
 
+    def without_search_text(self, *related):
+        """The records without their analyzed text (nor that of the `related` records
+        selected with them): only the index reads it, and it is most of a row's bytes."""
+        deferred = [f"{name}__{column}" for name in related for column in SEARCH_COLUMNS]
+        return self.defer(*SEARCH_COLUMNS, *deferred)
+
     def search(self, query):
         """The records matching `query` (a parsed `core.search.query.Query`); see
         core/search/index.py for how they match."""

@@ -3,6 +3,7 @@ link, so the instrument templates ask for it here."""
 
 from django import template
 
+from core.bilingual import columns_of
 from practices.models import Practice, areas_of
 
 register = template.Library()
@@ -11,7 +12,8 @@ register = template.Library()
 @register.simple_tag
 def practices_of(instrument):
     """The published practices `instrument` belongs to, with their areas."""
-    return Practice.objects.published().filter(instruments=instrument).select_related("area")
+    practices = Practice.objects.published().filter(instruments=instrument)
+    return practices.select_related("area").only("slug", "area__number", *columns_of("title"))
 
 
 @register.filter
