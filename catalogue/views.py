@@ -90,7 +90,7 @@ def catalogue_context(request, scope=None):
     filterset.check_bounds()
     search = filterset.search
     results = search.results(
-        Instrument.objects.prefetch_related(
+        Instrument.objects.without_search_text().prefetch_related(
             Prefetch("target_groups", queryset=TargetGroup.objects.as_links()),
             Prefetch("practices", queryset=Practice.objects.for_area_tags()),
         )
@@ -265,7 +265,8 @@ class ThematicAreaDetailView(DetailView):
         areas = list(ThematicArea.objects.only("number", "slug", "title"))
         return super().get_context_data(
             practices=paginate(
-                self.request, area.practices.published().with_instruments(links_only=True)
+                self.request,
+                area.practices.published().order_by("position").with_instruments(links_only=True),
             ),
             kinds=sorted(
                 ((key, kinds.nodes[key].label, n) for key, n in kind_counts.items() if n),

@@ -144,6 +144,14 @@ class Practice(BilingualModel, SearchableModel, PublishableModel):
         verbose_name = _("buena práctica")
         verbose_name_plural = _("buenas prácticas")
         ordering = ["area__number", "position"]
+        # An area's published practices, counted and listed in order, from the index
+        # alone (an area page read and sorted 1,600 rows of 10,000 for its first 20).
+        indexes = [
+            models.Index(
+                fields=["area", "publication_status", "position"],
+                name="practices_area_published",
+            )
+        ]
         constraints = [
             *PublishableModel.Meta.constraints,
             models.UniqueConstraint(
