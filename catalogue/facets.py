@@ -99,10 +99,11 @@ def facet(search, name):
     keys = ordered_keys(index_facet, counts, name, ticked)
     found = Facet(name, search.filterset.filters[name].label)
     depths = tree_depths(index_facet) if name in TREES else {}
+    labels = index_facet.labels()
     for key in keys:
         node = index_facet.nodes[key]
         if counts.get(key) or node.value in ticked:
-            label = node.acronym or node.label
+            label = node.acronym or labels[key]
             option = Option(node.value, label, counts.get(key, 0), node.value in ticked)
             option.depth = depths.get(key, 0)
             found.options.append(option)
@@ -113,12 +114,11 @@ def ordered_keys(index_facet, counts, name, ticked):
     if name in TREES:
         return walk_tree(index_facet)
     if name == "institucion":
-        # Each label turned into text once: a lazy label compared as it is is translated
-        # again at every comparison (21,000 of them on a search at 100,000 instruments).
+        labels = index_facet.labels()
         shown = heapq.nsmallest(
             INSTITUTION_OPTIONS,
             (key for key in counts if counts[key]),
-            key=lambda key: (-counts[key], str(index_facet.nodes[key].label)),
+            key=lambda key: (-counts[key], labels[key]),
         )
         return shown + [
             key

@@ -27,6 +27,7 @@ from itertools import pairwise
 import numpy as np
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from pyroaring import BitMap
 
 from compact.models import Objective, ObjectiveLink, SDGTarget, official_language
@@ -75,6 +76,16 @@ class Facet:
         self.nodes = nodes
         self.bitmaps = bitmaps
         self.key_of = {node.value: key for key, node in nodes.items()}
+        self._labels = {}
+
+    def labels(self):
+        """{key: its label as text in the page's language}, worked out once per language
+        for the life of the index: a lazy label is translated again each time it is read
+        (a page sorts and shows up to 2,000 institutions' labels)."""
+        language = get_language()
+        if language not in self._labels:
+            self._labels[language] = {key: str(node.label) for key, node in self.nodes.items()}
+        return self._labels[language]
 
     def union(self, values):
         """The instruments with any of `values` (as the URL carries them)."""
