@@ -109,7 +109,8 @@ def catalogue_context(request, scope=None):
         "loosen": facet_counts.loosening(search) if empty else [],
         "search": search.query,
         "partial": search.partial,
-        "complete": search.complete,
+        # Worked out only when the notice it words is shown.
+        "complete": search.partial and search.complete,
         "searched_only": filterset.active() == ["q"],
         "suggestion": correction(search.query) if empty and search.query else None,
     }
