@@ -79,6 +79,15 @@ def memory_cache():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Tests check who may do what, not how passwords are stored: production's hasher
+    takes about half a second a password on purpose, and a test that makes a user (every
+    one using `admin_client`) would pay it."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def plain_http():
     """Tests talk to the site directly, not through the TLS proxy production sits behind,
     so plain http is not redirected; tests/test_security.py checks that it is. Session-wide,

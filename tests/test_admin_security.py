@@ -50,13 +50,6 @@ LOCKOUT_TITLE = "Acceso bloqueado temporalmente"
 LIMIT = 5  # failed logins, by default
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every login here checks a password and every user gets one; the production hasher
-    is slow on purpose."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Login lockout -----------------------------------------------------------------------
 
 

@@ -311,9 +311,7 @@ def assert_locked_down(cookie):
     assert cookie["samesite"] == "Lax"
 
 
-def test_admin_login_cookies_are_secure_http_only_and_same_site(db, settings):
-    # What is checked is the cookies, not the hashing: a fast hasher saves two seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_admin_login_cookies_are_secure_http_only_and_same_site(db):
     User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
     # django-axes watches the login form, so log in through it as a browser would.
     client = Client(enforce_csrf_checks=True)
