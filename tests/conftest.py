@@ -9,7 +9,10 @@ flushed after each) after all the others; those that need the knowledge base ask
 Markers: `postgresql` and `sqlite` run a test on that database only; browser tests
 (`browser`) run on SQLite only and the generated-input tests (`hypothesis`) on
 PostgreSQL only, since they test the pages and the input handling rather than the
-database, and the suite runs on both.
+database, and the suite runs on both. So do the admin's roles and lockouts and
+gunicorn's handling of clients (SQLite), and the admin's generated text and every app's
+migration to zero and back (PostgreSQL; each file says why that database): the two
+suites run at once in CI, one per core, and each of these costs half a minute or more.
 """
 
 import pytest

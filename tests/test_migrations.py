@@ -1,6 +1,7 @@
 """Every migration can be undone: each operation declares its reverse, every app migrates to
-zero and back, and the project's migrations go back and forth over a loaded knowledge base
-without losing or changing a row. Each test leaves the database fully migrated."""
+zero and back (on PostgreSQL), and the project's migrations go back and forth over a loaded
+knowledge base without losing or changing a row (on both databases). Each test leaves the
+database fully migrated."""
 
 import pytest
 from django.core.management import call_command
@@ -48,11 +49,16 @@ def test_every_app_has_migrations_this_test_undoes():
     assert loader.migrated_apps == set(APPS)
 
 
+# On PostgreSQL, which keeps what a migration can leave behind (triggers, besides the
+# tables); on SQLite undoing a first migration only drops its tables, and what SQLite
+# does differently, rebuilding a table to drop a column, is undone over data below.
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_every_app_migrates_to_zero_and_back():
     try:
-        for app in APPS:
-            migrate(app, "zero")
+        # One plan for every app: each `migrate APP zero` would work out the states of
+        # the whole project again (some seconds each).
+        MigrationExecutor(connection).migrate([(app, None) for app in APPS])
         assert connection.introspection.table_names() == ["django_migrations"]
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -131,6 +137,7 @@ def test_project_migrations_go_back_and_forth_over_data(admin_client):
     try:
         # Back to the first migration of each app: what later ones added goes, the
         # records and their history stay.
+        migrate("compact", "0001")
         migrate("practices", "0001")
         migrate("programs", "0001")
         migrate("core", "0001")

@@ -33,6 +33,10 @@ from tests.test_security import HEADERS, wrong_headers
 
 # The servers read the test database (which this marker has the run create).
 pytestmark = pytest.mark.django_db
+# What does not depend on the test database (gunicorn and its clients, threads, a hung
+# database at a fixed PostgreSQL address) is checked once, in the SQLite run: the two
+# runs share CI's two cores. A locked database is checked on each.
+ONCE = pytest.mark.sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS, THREADS = 2, 4  # as the issue's 2-worker server; config/gunicorn.py's threads
@@ -176,6 +180,7 @@ def assert_pages_answer_quickly(site):
 MANY = 5 * WORKERS * THREADS
 
 
+@ONCE
 def test_idle_connections_do_not_stall_the_site(site):
     idle = [site.connect() for _ in range(MANY)]
     try:
@@ -199,6 +204,7 @@ def closed_by_server(sock, within):
     return True
 
 
+@ONCE
 def test_clients_sending_their_request_slowly_do_not_stall_the_site(site):
     slow = [site.connect() for _ in range(MANY)]
     try:
@@ -213,6 +219,7 @@ def test_clients_sending_their_request_slowly_do_not_stall_the_site(site):
             sock.close()
 
 
+@ONCE
 def test_a_body_sent_too_slowly_is_given_up_on(site):
     with site.connect() as sock:
         started = time.monotonic()
@@ -242,6 +249,7 @@ GUNICORN_ERRORS = {
 }
 
 
+@ONCE
 @pytest.mark.parametrize("request_text", GUNICORN_ERRORS.values(), ids=GUNICORN_ERRORS.keys())
 def test_gunicorns_own_answers_carry_the_sites_headers(site, request_text):
     expected, text = request_text
@@ -262,6 +270,7 @@ class FakeResponse:
         self.headers = headers
 
 
+@ONCE
 def test_django_still_answers_what_gunicorn_lets_through(site):
     status, headers, _, _ = site.get("/" + "a" * 3000)
     assert status == 404
@@ -271,6 +280,7 @@ def test_django_still_answers_what_gunicorn_lets_through(site):
 # A stuck request --------------------------------------------------------------------------
 
 
+@ONCE
 def test_a_request_stuck_past_the_timeout_gets_its_worker_replaced(tmp_path):
     """As sync workers are: a threaded worker's main loop would report to gunicorn's
     arbiter for ever while one of its threads hangs."""
@@ -301,6 +311,7 @@ def keeps_alive(client, path="/"):
     return response.getheader("Connection", "").lower() != "close"
 
 
+@ONCE
 def test_a_busy_worker_lets_a_kept_alive_connection_go(tmp_path):
     """A kept-alive connection stays with its worker: one that answers while half its
     threads (or more) run other requests closes the connection, so that the client's next
@@ -368,11 +379,13 @@ def assert_unavailable_in_time(site, path):
     return body
 
 
+@ONCE
 def test_a_hung_database_gives_the_health_check_503_within_five_seconds(hung_database_site):
     body = assert_unavailable_in_time(hung_database_site, "/healthz")
     assert '"database": "unavailable"' in body
 
 
+@ONCE
 def test_a_hung_database_gives_pages_a_plain_503_within_five_seconds(hung_database_site):
     for path in ("/", "/instrumentos/"):
         body = assert_unavailable_in_time(hung_database_site, path)
@@ -411,6 +424,7 @@ def test_a_table_locked_in_postgresql_gives_pages_503_within_five_seconds(site):
 # Threads ---------------------------------------------------------------------------------
 
 
+@ONCE
 def test_stemming_gives_the_same_stems_from_many_threads_at_once():
     """Each worker serves requests in threads, and every search stems words: the Snowball
     stemmer keeps its state in itself, and threads sharing it got wrong stems or
