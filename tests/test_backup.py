@@ -389,6 +389,26 @@ def test_an_empty_database_backs_up_and_restores(empty_database, tmp_path):
     assert ContentRevision.objects.current().number == revision + 1
 
 
+@pytest.mark.postgresql
+def test_a_restore_leaves_postgresql_statistics_of_what_it_loaded(knowledge_base, tmp_path):
+    """So that the planner does not plan the pages' queries for the tables as they were
+    before (autovacuum may be late, or off)."""
+    path = tmp_path / "copia.json.gz"
+    run_backup(path)
+    run_restore(path, replace=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [["programs_instrument", "programs_instrument_target_groups"]],
+        )
+        estimated = dict(cursor.fetchall())
+    assert estimated == {
+        "programs_instrument": Instrument.objects.count(),
+        "programs_instrument_target_groups": Instrument.target_groups.through.objects.count(),
+    }
+
+
 def test_a_backup_never_overwrites_a_file(empty_database, tmp_path):
     path = tmp_path / "copia.json.gz"
     path.write_bytes(b"anterior")

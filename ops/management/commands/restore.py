@@ -18,6 +18,7 @@ from ops.backup import (
     check_references,
     flushable_tables,
     link_models,
+    restored_tables,
 )
 from ops.bulk import advance_sequences
 
@@ -87,6 +88,7 @@ class Command(BaseCommand):
                 "Nothing was restored: the database is as it was."
             ) from error
 
+        refresh_planner_statistics(models)
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"Restored {count} records from {path}."))
 
@@ -113,6 +115,18 @@ class Command(BaseCommand):
             no_style(), flushable_tables(connection.alias), reset_sequences=True
         )
         connection.ops.execute_sql_flush(sql)
+
+
+def refresh_planner_statistics(models):
+    """PostgreSQL plans the pages' queries from statistics that describe the tables before
+    the restore until autovacuum gets to them, and never where it is off. At 100,000
+    instruments without statistics, pages took 1.4 to 24 times as long as after ANALYZE
+    (the home page 484 ms against 20, in process)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(table) for table in restored_tables(models))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def where(reader, error):
