@@ -18,7 +18,8 @@ from tests.dumps import canonical_dump
 from tests.helpers import admin_form_data
 
 PTAT = "programa-de-trabajadores-agricolas-temporales-mexico-canada"
-# Dependents before what they depend on, so each `migrate APP zero` undoes one app.
+# Every app with migrations: the migration to zero undoes them all, in one plan that
+# orders them by their dependencies.
 APPS = [
     "compact", "practices", "programs", "core", "admin", "axes", "sessions", "auth", "contenttypes",
 ]  # fmt: skip
