@@ -237,10 +237,17 @@ def home(request):
     return render(request, "catalogue/home.html", context)
 
 
+# The areas' index shows each area's first practices and links to the area's page for all
+# of them: listing every one made the page 1.7 MB and 0.6 s at 10,000 practices.
+PRACTICES_PER_AREA = 10
+
+
 def area_list(request):
-    """The six thematic areas, each with its counts and its published practices."""
-    practices = Practice.objects.published().only("area_id", "slug", "title").order_by("position")
-    areas = ThematicArea.objects.prefetch_related(Prefetch("practices", queryset=practices))
+    """The six thematic areas, each with its counts and its first published practices."""
+    practices = Practice.objects.published().only("area_id", "slug", "title")
+    practices = practices.order_by("position")[:PRACTICES_PER_AREA]
+    first = Prefetch("practices", queryset=practices, to_attr="first_practices")
+    areas = ThematicArea.objects.prefetch_related(first)
     return render(request, "catalogue/area_list.html", {"areas": areas_with_counts(areas)})
 
 

@@ -13,6 +13,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from catalogue import views as catalogue_views
 from catalogue.facets import FACETS, INSTITUTION_OPTIONS
 from catalogue.filters import InstrumentFilter
 from compact.models import SDGTarget
@@ -110,6 +111,22 @@ def test_the_areas_index_lists_each_area_with_its_counts_and_published_practices
         assert f'href="{area.get_absolute_url()}"' in content
         for practice in area.practices.all():
             assert f'href="{practice.get_absolute_url()}"' in content
+
+
+def test_the_areas_index_shows_an_areas_first_practices_and_links_to_the_rest(client, monkeypatch):
+    monkeypatch.setattr(catalogue_views, "PRACTICES_PER_AREA", 2)
+    page = client.get("/areas/")
+    content = page.content.decode()
+    crowded = 0
+    for area in page.context["areas"]:
+        practices = list(area.practices.published().order_by("position"))
+        for shown, practice in enumerate(practices):
+            link = f'href="{practice.get_absolute_url()}"'
+            assert (link in content) == (shown < 2), (area.number, practice.slug)
+        more = f"Ver las {len(practices)} prácticas del área {area.number}</a>"
+        assert (more in content) == (len(practices) > 2)
+        crowded += len(practices) > 2
+    assert crowded  # the knowledge base has areas with more than two practices
 
 
 def test_the_areas_index_leaves_out_a_draft_practice(client):
