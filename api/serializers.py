@@ -217,16 +217,26 @@ class ThematicAreaSerializer(serializers.ModelSerializer):
     numero = serializers.IntegerField(source="number")
     titulo = serializers.CharField(source="title")
     texto_de_la_resolucion = serializers.CharField(source="resolution_text")
-    practicas = links("practica", "published_practices")
+    numero_de_practicas = serializers.IntegerField(
+        source="published_practices", help_text="Sus buenas prácticas publicadas."
+    )
+    practicas = serializers.SerializerMethodField(
+        help_text="La lista de sus buenas prácticas, por páginas: `/practicas/?area=<numero>`."
+    )
     cita_fuente = serializers.CharField(source="source_quote")
     en = EnglishField(titulo="title", texto_de_la_resolucion="resolution_text")
 
     class Meta:
         model = ThematicArea
         fields = [
-            "slug", "pagina", "numero", "titulo", "texto_de_la_resolucion", "practicas",
-            "cita_fuente", "en",
+            "slug", "pagina", "numero", "titulo", "texto_de_la_resolucion",
+            "numero_de_practicas", "practicas", "cita_fuente", "en",
         ]  # fmt: skip
+
+    def get_practicas(self, area) -> str:
+        # An address rather than the list: an area may hold thousands of practices.
+        address = reverse("api:practica-list", request=self.context["request"])
+        return f"{address}?area={area.number}"
 
 
 class InstitutionSerializer(serializers.ModelSerializer):

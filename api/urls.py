@@ -21,7 +21,10 @@ router.register("areas", views.ThematicAreaViewSet, basename="area")
 router.register("instituciones", views.InstitutionViewSet, basename="institucion")
 router.register("grupos", views.TargetGroupViewSet, basename="grupo")
 
-PARAMETERS = {"instrumento-list": (*InstrumentFilter.base_filters, "pagina")}
+PARAMETERS = {
+    "instrumento-list": (*InstrumentFilter.base_filters, "pagina"),
+    "practica-list": (*views.PracticeFilter.base_filters, "pagina"),
+}
 
 
 def served(pattern):

@@ -4,11 +4,11 @@ django-filter's backend and answers from the catalogue's index, so that it holds
 what the catalogue page shows, in the same order."""
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.rest_framework import ChoiceFilter, DjangoFilterBackend, FilterSet
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -17,9 +17,10 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.reverse import reverse
 
 from catalogue import tables
-from catalogue.filters import InstrumentFilter, TooMuch
+from catalogue.filters import AREA_NUMBERS, InstrumentFilter, TooMuch
 from compact.models import ObjectiveLink
 from core.permalinks import OldSlug
+from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, TargetGroup
 
@@ -107,12 +108,24 @@ class InstrumentViewSet(RecordViewSet):
         return super().filter_queryset(queryset)
 
 
+class PracticeFilter(FilterSet):
+    area = ChoiceFilter(
+        field_name="area__number", label=_("Número del área temática."), choices=AREA_NUMBERS
+    )
+
+    class Meta:
+        model = Practice
+        fields = ["area"]
+
+
 @extend_schema_view(
     list=extend_schema(description=_("Las buenas prácticas publicadas, por área temática.")),
     retrieve=extend_schema(description=_("Una buena práctica, por su slug, con sus instrumentos.")),
 )
 class PracticeViewSet(RecordViewSet):
     serializer_class = serializers.PracticeSerializer
+    filter_backends = [DjangoFilterBackend]  # an invalid filter answers 400, with why
+    filterset_class = PracticeFilter
 
     def get_queryset(self):
         return (
@@ -129,16 +142,19 @@ class PracticeViewSet(RecordViewSet):
 @extend_schema_view(
     list=extend_schema(description=_("Las seis áreas temáticas de la resolución A/HRC/35/L.28.")),
     retrieve=extend_schema(
-        description=_("Un área temática, por su slug, con sus buenas prácticas.")
+        description=_(
+            "Un área temática, por su slug, con el número de sus buenas prácticas y la "
+            "dirección de su lista."
+        )
     ),
 )
 class ThematicAreaViewSet(RecordViewSet):
     serializer_class = serializers.ThematicAreaSerializer
 
     def get_queryset(self):
-        practices = published(Practice).order_by("position")
-        return ThematicArea.objects.prefetch_related(
-            Prefetch("practices", queryset=practices, to_attr="published_practices")
+        is_published = Q(practices__publication_status=PublicationStatus.PUBLISHED)
+        return ThematicArea.objects.annotate(
+            published_practices=Count("practices", filter=is_published)
         ).order_by("number")
 
 

@@ -75,6 +75,25 @@ def test_areas_and_institutions_list(client):
     assert client.get(f"{API}/instituciones/{inm['slug']}/").json()["nombre"] == inm["nombre"]
 
 
+def test_an_area_points_to_its_published_practices_a_page_at_a_time(client):
+    draft = Practice.objects.filter(area__number=1).order_by("position").first()
+    Practice.objects.filter(pk=draft.pk).update(publication_status=PublicationStatus.DRAFT)
+    areas, _count = all_pages(client, f"{API}/areas/")
+    for area in areas:
+        practices, count = all_pages(client, area["practicas"])
+        expected = Practice.objects.published().filter(area__number=area["numero"])
+        assert area["numero_de_practicas"] == count == expected.count() > 0
+        assert [p["slug"] for p in practices] == [p.slug for p in expected.order_by("position")]
+    assert draft.slug not in {p["slug"] for p in all_pages(client, f"{API}/practicas/")[0]}
+
+
+@pytest.mark.parametrize("value", ["uno", "1.5", "7", "9" * 400])
+def test_an_invalid_area_filter_is_refused_and_says_why(client, value):
+    response = client.get(f"{API}/practicas/", {"area": value})
+    assert response.status_code == 400
+    assert "area" in response.json()
+
+
 def test_drafts_are_not_in_the_api(client):
     record = Instrument.objects.get(slug="programa-3x1-para-migrantes")
     Instrument.objects.filter(pk=record.pk).update(publication_status=PublicationStatus.DRAFT)
