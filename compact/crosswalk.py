@@ -2,10 +2,9 @@
 and the matrix of thematic areas by objectives. Each reads a fixed number of queries,
 whatever the number of records."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch
 
 from practices.models import Practice, ThematicArea, areas_of
 
@@ -64,23 +63,25 @@ def matrix():
     how many published instruments of the area's published practices serve it."""
     areas = list(ThematicArea.objects.only("number", "slug", "title"))
     objectives = list(Objective.objects.all())
-    area_of = defaultdict(set)  # instrument's pk → numbers of its areas
-    in_practices = Practice.instruments.through.objects.filter(
-        practice__publication_status=PUBLISHED,
-        instrument__publication_status=PUBLISHED,
-    ).values_list("instrument_id", "practice__area__number")
-    for instrument, area in in_practices:
-        area_of[instrument].add(area)
-    serving = defaultdict(set)  # (area, objective) → instruments
-    links = ObjectiveLink.objects.filter(instrument__publication_status=PUBLISHED).values_list(
-        "instrument_id", "objective__number"
-    )
-    for instrument, number in links.distinct():
-        for area in area_of[instrument]:
-            serving[area, number].add(instrument)
-    most = max((len(found) for found in serving.values()), default=0)
+    # Counted by the database from the crosswalk's links, the smaller side: reading every
+    # instrument's practices took 190 ms at 100,000 instruments.
+    serving = {
+        (row["area_number"], row["objective_number"]): row["instruments"]
+        for row in ObjectiveLink.objects.filter(
+            instrument__publication_status=PUBLISHED,
+            instrument__practices__publication_status=PUBLISHED,
+        )
+        .annotate(
+            area_number=F("instrument__practices__area__number"),
+            objective_number=F("objective__number"),
+        )
+        .values("area_number", "objective_number")
+        .annotate(instruments=Count("instrument", distinct=True))
+        .order_by()
+    }
+    most = max(serving.values(), default=0)
     rows = [
-        (area, [cell(objective, len(serving[area.number, objective.number]), most)
+        (area, [cell(objective, serving.get((area.number, objective.number), 0), most)
                 for objective in objectives])
         for area in areas
     ]  # fmt: skip
