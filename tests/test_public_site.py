@@ -96,6 +96,23 @@ def test_every_list_page_answers(client, path):
     assert client.get(path).status_code == 200
 
 
+def test_the_glossary_lists_every_public_acronym_and_nothing_else(client):
+    draft = Instrument.objects.published().exclude(acronym="").first()
+    Instrument.objects.filter(pk=draft.pk).update(publication_status=PublicationStatus.DRAFT)
+    entries = client.get("/glosario/").context["entries"]
+    shown = {(type(record), record.pk) for record, _kind in entries}
+    public = [
+        *Instrument.objects.published(),
+        *Institution.objects.all(),
+        *TargetGroup.objects.all(),
+    ]
+    expected = {(type(record), record.pk) for record in public if record.acronym}
+    assert shown == expected and len(expected) > 20
+    assert [record.acronym.casefold() for record, _kind in entries] == sorted(
+        record.acronym.casefold() for record, _kind in entries
+    )
+
+
 def test_the_areas_index_lists_each_area_with_its_counts_and_published_practices(client):
     page = client.get("/areas/")
     home = {area.pk: area for area in client.get("/").context["areas"]}
