@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import translation
+
 from catalogue.filters import MAX_VALUES
+from catalogue.sitemaps import SITEMAPS
+from compact.models import Objective
 from core.pagination import PAGE_SIZE
 from core.search.analyzer import words
 from core.search.query import MAX_QUERY_WORDS
@@ -26,7 +32,7 @@ from ops.management.commands.generate_corpus import (
     SYNTHETIC_SLUG,
 )
 from ops.management.commands.generate_corpus import Command as GenerateCorpus
-from practices.models import ThematicArea
+from practices.models import Practice, ThematicArea
 from programs.models import Institution, Instrument, InstrumentKind, Place, Status, TargetGroup
 
 # Cold p95 budgets (issue 19), in ms.
@@ -336,3 +342,53 @@ def crafted_url(limit):
     url = f"{CATALOGUE}?{urlencode([*query, unknown])}"
     details = {"bytes": len(url), "facet_values": kept, "facet_values_valid": len(values)}
     return url, {**details, "words": query[0][1], "unknown_parameter": unknown[0]}
+
+
+# Every other kind of page -----------------------------------------------------------------
+
+# Each page of the site outside PAGES, once, in process: none may cost more than this at
+# the bench's size (issue 19: no URL costs more than a bounded amount).
+SWEEP_MS = 300
+SWEEP_KB = 1024
+
+
+def sweep_urls():
+    """[(label, URL)]: one address of every kind of page that PAGES leaves out, each the
+    largest of its kind in the corpus (the practice with most instruments, the institution
+    with most, the sitemap's last page)."""
+    practice = Practice.objects.published().annotate(n=Count("instruments")).order_by("-n", "pk")
+    institution = Institution.objects.annotate(n=Count("participations")).order_by("-n", "pk")
+    section = SITEMAPS["instrumentos"]
+    return [
+        ("Areas", reverse("catalogue:area_list")),
+        ("Areas, English", in_english(reverse, "catalogue:area_list")),
+        ("Target groups", reverse("catalogue:target_group_list")),
+        ("Institutions", reverse("catalogue:institution_list")),
+        ("Timeline", reverse("catalogue:timeline")),
+        ("Glossary", reverse("programs:glossary")),
+        ("Compact: objectives", reverse("compact:objective_list")),
+        ("Compact: matrix", reverse("compact:matrix")),
+        ("Compact: objective 1", Objective.objects.get(number=1).get_absolute_url()),
+        ("Largest practice", practice.first().get_absolute_url()),
+        ("Largest institution", institution.first().get_absolute_url()),
+        ("Atom feed", reverse("catalogue:feed")),
+        ("Sitemap index", reverse("catalogue:sitemap_index")),
+        ("Sitemap, instruments, last page", sitemap_page("instrumentos", section)),
+        ("Data Package", reverse("catalogue:datapackage")),
+        ("About", reverse("catalogue:about")),
+        ("API: areas", "/api/v1/areas/"),
+        ("API: practices", "/api/v1/practicas/"),
+        ("API: instruments", "/api/v1/instrumentos/"),
+        ("API: institutions", "/api/v1/instituciones/"),
+        ("API: groups", "/api/v1/grupos/"),
+        ("API documentation", reverse("api_documentation")),
+    ]
+
+
+def in_english(function, *args):
+    with translation.override("en"):
+        return function(*args)
+
+
+def sitemap_page(name, section):
+    return f"{reverse('catalogue:sitemap', args=[name])}?p={section.paginator.num_pages}"

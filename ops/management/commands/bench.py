@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import sys
 import time
 from html.parser import HTMLParser
@@ -48,7 +49,7 @@ from django.test.utils import (
 
 from core.pagination import PAGE_SIZE
 from core.search import engine
-from ops.bench_pages import build_pages, read_facts
+from ops.bench_pages import build_pages, read_facts, sweep_urls
 from ops.bench_report import markdown, targets
 from ops.bench_tools import (
     UNMEASURED,
@@ -127,6 +128,14 @@ class PageCheck(HTMLParser):
             self.problems.add("blocking_script")
         if tag == "img" and not ("width" in attrs and "height" in attrs):
             self.problems.add("unsized_image")
+
+
+def read(client, url):
+    """The response to `url` as https, like the TLS proxy, and its whole body: a streamed
+    page (an export) queries while it is read."""
+    response = client.get(url, secure=True)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, body
 
 
 def require_tools(datasette, sql_floor):
@@ -233,6 +242,8 @@ class Command(BaseCommand):
             sql = self.work / "sql" if full else self.work / "sql" / str(size)
             for key, page in pages.items():
                 page.update(self.capture(client, page, sql / f"{key}.sql"))
+            if full:
+                run["sweep"] = self.sweep(client)
         if not full:
             for page in pages.values():
                 page.pop("html", None)
@@ -294,9 +305,7 @@ class Command(BaseCommand):
         status, size and results, and its HTML for the front-end checks."""
         client.get(page["url"], secure=True)  # warms per-process caches
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(page["url"], secure=True)
-            # A streamed page (an export) queries while it is read.
-            body = b"".join(response.streaming_content) if response.streaming else response.content
+            response, body = read(client, page["url"])
         if response.status_code not in page["expect"]:
             raise CommandError(f"{page['url'][:200]} answered {response.status_code}.")
         # PostgreSQL's captured SQL has its parameters in it: it runs as it is.
@@ -314,6 +323,28 @@ class Command(BaseCommand):
         }
         if (rows := self.rows(response)) is not None:
             found["rows"] = rows
+        return found
+
+    def sweep(self, client):
+        """Every other kind of page, in process: its status, size and median time of three
+        reads after a first (which fills per-process caches)."""
+        found = []
+        for label, url in sweep_urls():
+            read(client, url)
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                response, body = read(client, url)
+                times.append((time.perf_counter() - started) * 1000)
+            found.append(
+                {
+                    "label": label,
+                    "url": url,
+                    "status": response.status_code,
+                    "ms": statistics.median(times),
+                    "kb": len(body) / 1024,
+                }
+            )
         return found
 
     def rows(self, response):
