@@ -3,10 +3,10 @@ under each, the good practices Mexico reported, in the source's order."""
 
 from django.db import models
 from django.db.models import Count, Prefetch, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.addresses import slug_address
 from core.bilingual import BilingualModel
 from core.records import (
     PublicationStatus,
@@ -104,7 +104,7 @@ class ThematicArea(BilingualModel, SearchableModel, QuotedModel, TimeStampedMode
         return f"{self.number}. {self.title}"
 
     def get_absolute_url(self):
-        return reverse("catalogue:area", kwargs={"slug": self.slug})
+        return slug_address("catalogue:area", self.slug)
 
     def search_document(self):
         return (self.title, self.resolution_text, "")
@@ -169,7 +169,7 @@ class Practice(BilingualModel, SearchableModel, PublishableModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("practices:practice", kwargs={"slug": self.slug})
+        return slug_address("practices:practice", self.slug)
 
     def search_document(self):
         return (self.title, self.summary, self.body)

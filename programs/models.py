@@ -8,10 +8,10 @@ and search uniform across kinds.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Q, Value
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.addresses import slug_address
 from core.bilingual import BilingualModel, columns_of
 from core.records import (
     ChoiceLabelsModel,
@@ -333,7 +333,7 @@ class Institution(BilingualModel, SearchableModel, SourcedModel):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def get_absolute_url(self):
-        return reverse("programs:institution", kwargs={"slug": self.slug})
+        return slug_address("programs:institution", self.slug)
 
     def search_document(self):
         return (self.name, self.description, "")
@@ -395,7 +395,7 @@ class TargetGroup(BilingualModel, SearchableModel, SourcedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("catalogue:target_group", kwargs={"slug": self.slug})
+        return slug_address("catalogue:target_group", self.slug)
 
     def search_document(self):
         return (self.name, self.description, "")
@@ -539,7 +539,7 @@ class Instrument(
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def get_absolute_url(self):
-        return reverse("programs:instrument", kwargs={"slug": self.slug})
+        return slug_address("programs:instrument", self.slug)
 
     def natural_key(self):
         return (self.slug,)
