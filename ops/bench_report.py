@@ -217,10 +217,13 @@ def memory_target(run):
     workers = [worker for mode in ("cold", "warm", "recycling") for worker in memory_of(run, mode)]
     measured = "not measured"
     if workers:
-        rss = max(worker["rss_mb"] for worker in workers)
-        uss = max(worker["uss_mb"] for worker in workers)
+        largest = {
+            key: max(worker.get(f"{key}_mb") or 0 for worker in workers)
+            for key in ("rss", "pss", "uss")
+        }
         measured = (
-            f"after the bench (not make loadtest): worker RSS ≤ {rss:.0f} MB, USS ≤ {uss:.0f} MB"
+            f"after the bench (not make loadtest): worker RSS ≤ {largest['rss']:.0f} MB, "
+            f"PSS ≤ {largest['pss']:.0f} MB, USS ≤ {largest['uss']:.0f} MB"
         )
     return (f"memory per worker < {MAX_WORKER_MB} MB after make loadtest", None, measured)
 
@@ -494,23 +497,22 @@ def memory_section(run):
         found = run.get(mode, {}).get("memory")
         if not found:
             continue
-        master = found["master"]
         label = "Datasette" if mode == "datasette" else "master"
-        rows.append(
-            [mode, label, master["pid"], f"{master['rss_mb']:.0f}", f"{master['uss_mb']:.0f}"]
-        )
-        for worker in found["workers"]:
-            rows.append(
-                [
-                    mode,
-                    "worker",
-                    worker["pid"],
-                    f"{worker['rss_mb']:.0f}",
-                    f"{worker['uss_mb']:.0f}",
-                ]
-            )
-    title = "## Memory after the runs (MB; USS: memory no other process shares)"
-    return ["", title, "", *table(["run", "process", "pid", "RSS", "USS"], rows)]
+        processes = [(label, found["master"]), *(("worker", w) for w in found["workers"])]
+        rows += [
+            [mode, name, process["pid"], *(mb(process, key) for key in ("rss", "pss", "uss"))]
+            for name, process in processes
+        ]
+    title = (
+        "## Memory after the runs (MB; PSS: shared pages divided among the processes "
+        "sharing them; USS: memory no other process shares)"
+    )
+    return ["", title, "", *table(["run", "process", "pid", "RSS", "PSS", "USS"], rows)]
+
+
+def mb(process, key):
+    value = process.get(f"{key}_mb")  # runs of before PSS was read have none
+    return "–" if value is None else f"{value:.0f}"
 
 
 def other_checks(run):

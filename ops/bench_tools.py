@@ -184,12 +184,14 @@ def log_events(text, workers):
 
 
 def memory(pid):
-    """RSS and USS (memory no other process shares) in MB of the server `pid` and of each
-    of its workers."""
+    """RSS, PSS and USS in MB of the server `pid` and of each of its workers. The workers
+    share the indexes the master built before forking: RSS counts them whole in each,
+    USS not at all, PSS shares them out among the processes that hold them."""
 
     def of(process):
         info = process.memory_full_info()
-        return {"pid": process.pid, "rss_mb": info.rss / 2**20, "uss_mb": info.uss / 2**20}
+        sizes = {"rss_mb": info.rss, "pss_mb": info.pss, "uss_mb": info.uss}
+        return {"pid": process.pid, **{key: value / 2**20 for key, value in sizes.items()}}
 
     master = psutil.Process(pid)
     workers = []
