@@ -122,14 +122,24 @@ def spanish_addresses():
         yield
 
 
+# What a test asks for when it reads or writes the database.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def fresh_search_index(django_db_setup, monkeypatch):
-    """Each test starts from the search snapshot of the knowledge base as shipped, built
-    once for the run, not from an earlier test's (whose changes were rolled back). A change
-    that moves the revision gets its own snapshot, as in production; a test that changes
-    records behind the revision's back (queryset.update()) and then searches calls
-    `engine.forget()`."""
-    monkeypatch.setattr(engine, "_current", django_db_setup)
+def fresh_search_index(request, monkeypatch):
+    """Each test of the database starts from the search snapshot of the knowledge base as
+    shipped, built once for the run, not from an earlier test's (whose changes were rolled
+    back). A change that moves the revision gets its own snapshot, as in production; a
+    test that changes records behind the revision's back (queryset.update()) and then
+    searches calls `engine.forget()`. A test without the database asks for nothing: when
+    no test of the run uses it, pytest-django makes no test database, and the knowledge
+    base would be loaded into the one the settings name."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if uses_database:
+        monkeypatch.setattr(engine, "_current", request.getfixturevalue("django_db_setup"))
 
 
 @pytest.fixture
