@@ -69,6 +69,12 @@ class Node:
     acronym: str = ""
 
 
+# A set of at most this many instruments is counted from each instrument's own values
+# (Facet.counts_of_few) rather than by trying every value: a search that finds a handful
+# of instruments tried all 2,000 institutions, 1.7 ms of its page at 100,000 instruments.
+FEW = 256
+
+
 class Facet:
     """The values of one facet, in display order, each with its bitmap of instruments."""
 
@@ -101,7 +107,10 @@ class Facet:
     def top(self, within, wanted):
         """{key: count} for the `wanted` values most of `within` have (ties by label):
         values are tried largest first, and once one cannot beat the last of those found,
-        neither can any smaller one, so a long tail is never counted."""
+        neither can any smaller one, so a long tail is never counted. A few instruments
+        are counted from their own values instead (every value they have)."""
+        if len(within) <= FEW:
+            return self.counts_of_few(within)
         found = {}
         best = []  # a min-heap of the `wanted` largest counts so far
         for key in self.by_size:
@@ -119,6 +128,30 @@ class Facet:
     @cached_property
     def by_size(self):
         return sorted(self.bitmaps, key=lambda key: -len(self.bitmaps[key]))
+
+    def counts_of_few(self, within):
+        """{key: count} of every value the instruments of `within` have."""
+        offsets, values = self.values_by_position
+        keys = list(self.bitmaps)
+        found = defaultdict(int)
+        for position in within:
+            if position + 1 < len(offsets):
+                for value in values[offsets[position] : offsets[position + 1]].tolist():
+                    found[keys[value]] += 1
+        return dict(found)
+
+    @cached_property
+    def values_by_position(self):
+        """Each instrument's values, as arrays (offsets, values): those of the instrument
+        at position p are values[offsets[p]:offsets[p + 1]], each the index of its key in
+        `bitmaps`."""
+        arrays = [np.array(bitmap.to_array(), dtype=np.int64) for bitmap in self.bitmaps.values()]
+        positions = np.concatenate([np.zeros(0, dtype=np.int64), *arrays])
+        values = np.repeat(np.arange(len(arrays)), [len(array) for array in arrays])
+        order = np.argsort(positions, kind="stable")
+        size = int(positions.max()) + 1 if len(positions) else 0
+        offsets = np.searchsorted(positions[order], np.arange(size + 1))
+        return offsets, values[order]
 
 
 def subtree_bitmaps(nodes, own):

@@ -6,7 +6,7 @@ import random
 import pytest
 from pyroaring import BitMap
 
-from catalogue.index import Facet, Node
+from catalogue.index import FEW, Facet, Node
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -27,3 +27,19 @@ def test_top_finds_the_values_counting_every_value_would_put_first(seed):
     best = sorted(every.values(), reverse=True)[:wanted]
     assert sorted(found.values(), reverse=True)[:wanted] == best
     assert all(every[key] == count for key, count in found.items())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_few_instruments_are_counted_from_their_own_values(seed):
+    rng = random.Random(seed)
+    universe = range(3_000)
+    bitmaps = {
+        f"k{key}": BitMap(rng.sample(universe, rng.randint(0, 600)))
+        for key in range(rng.randint(1, 200))
+    }
+    facet = Facet({key: Node(key, key, key) for key in bitmaps}, bitmaps)
+    within = BitMap(rng.sample(range(3_100), rng.randint(0, FEW)))  # some beyond them all
+
+    found = facet.top(within, rng.randint(1, 20))
+
+    assert found == {key: count for key, count in facet.counts(within).items() if count}
