@@ -20,6 +20,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.formats import date_format
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 
@@ -94,15 +95,17 @@ def keep_lf_line_endings(models_):
 
 
 @functools.cache
-def choice_labels(field):
-    """{value: label} of a field with choices; the labels stay lazy, translated when shown."""
-    return dict(field.flatchoices)
+def choice_labels(field, language):
+    """{value: label as text in `language`} of a field with choices."""
+    with override(language):
+        return {value: str(label) for value, label in field.flatchoices}
 
 
 class ChoiceLabelsModel(models.Model):
-    """`get_FOO_display()` from a table built once per field. Django builds it again on
-    every call, hashing (and so translating) every lazy label of the field: a third of a
-    millisecond a call, and an area page at 100,000 instruments makes 158 calls."""
+    """`get_FOO_display()` from a table built once per field and language. Django builds
+    it again on every call, hashing (and so translating) every lazy label of the field: a
+    third of a millisecond a call, and an area page at 100,000 instruments makes 158
+    calls; a lazy label kept in the table was still translated on each call."""
 
     class Meta:
         abstract = True
@@ -110,7 +113,7 @@ class ChoiceLabelsModel(models.Model):
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
         try:
-            label = choice_labels(field).get(value, value)
+            label = choice_labels(field, get_language()).get(value, value)
         except TypeError:  # an unhashable value, which no choice can be
             label = value
         return force_str(label, strings_only=True)

@@ -459,8 +459,9 @@ def test_save_with_update_fields_also_writes_updated_at(stale_institution):
 
 
 def test_choice_labels_follow_the_language_of_the_page_that_shows_them():
-    """Labels are looked up in a table built once per field (core.records.choice_labels),
-    and still read in the language active when shown, whichever language built it."""
+    """Labels are looked up in a table built once per field and language
+    (core.records.choice_labels), in the language active when shown, whichever language
+    asked first."""
     instrument = Instrument(kind=InstrumentKind.CAMPAIGN)
     participation = Participation(role=Role.TECHNICAL_SUPPORT)
     with translation.override("en"):
