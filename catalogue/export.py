@@ -92,19 +92,43 @@ def download(request, table, records, format):
 
 
 def paged_csv_response(request, table, records):
-    page = page_of(request, Paginator(records, CSV_PAGE_SIZE))
-    response = csv_response(request, table, page.object_list)
-    response["X-Total-Count"] = page.paginator.count
-    if page.has_next():
-        response["Link"] = f'<{page_link(request)(page.next_page_number())}>; rel="next"'
+    paginator = Paginator(records, CSV_PAGE_SIZE)
+    number = page_number(request, paginator)
+    start = (number - 1) * CSV_PAGE_SIZE
+    rows = Rows(records, start, min(start + CSV_PAGE_SIZE, paginator.count))
+    response = csv_response(request, table, rows)
+    response["X-Total-Count"] = paginator.count
+    if number < paginator.num_pages:
+        response["Link"] = f'<{page_link(request)(number + 1)}>; rel="next"'
     return response
 
 
-def page_of(request, paginator):
+class Rows:
+    """Records `start` to `stop` of `records`, read as they are sliced: a file of a CSV
+    download, which csv_rows reads CHUNK records at a time. Django's paginator reads a
+    page whole, which for a file of 5,000 instruments with their links left a worker
+    270 MB larger for the rest of its life."""
+
+    def __init__(self, records, start, stop):
+        self.records, self.start, self.stop = records, start, stop
+
+    def __len__(self):
+        return max(0, self.stop - self.start)
+
+    def __getitem__(self, window):
+        first, last, _step = window.indices(len(self))
+        return self.records[self.start + first : self.start + last]
+
+
+def page_number(request, paginator):
     try:
-        return paginator.page(request.GET.get("pagina") or 1)
+        return paginator.validate_number(request.GET.get("pagina") or 1)
     except InvalidPage as error:
         raise Refused(_("Esa página de resultados no existe.")) from error
+
+
+def page_of(request, paginator):
+    return paginator.page(page_number(request, paginator))
 
 
 class Echo:
