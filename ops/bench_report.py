@@ -148,7 +148,7 @@ def datasette_target(run):
 
 def query_targets(results):
     counts = {
-        size: {key: page["queries"] for key, page in run["pages"].items()}
+        size: {key: page["queries"] for key, page in site_pages(run["pages"]).items()}
         for size, run in results["runs"].items()
     }
     most = max((n, size, key) for size, pages in counts.items() for key, n in pages.items())
