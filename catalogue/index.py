@@ -131,8 +131,7 @@ class Facet:
 
     def counts_of_few(self, within):
         """{key: count} of every value the instruments of `within` have."""
-        offsets, values = self.values_by_position
-        keys = list(self.bitmaps)
+        offsets, values, keys = self.values_by_position
         found = defaultdict(int)
         for position in within:
             if position + 1 < len(offsets):
@@ -142,16 +141,16 @@ class Facet:
 
     @cached_property
     def values_by_position(self):
-        """Each instrument's values, as arrays (offsets, values): those of the instrument
-        at position p are values[offsets[p]:offsets[p + 1]], each the index of its key in
-        `bitmaps`."""
+        """Each instrument's values, as arrays (offsets, values) and the keys they index:
+        those of the instrument at position p are values[offsets[p]:offsets[p + 1]], each
+        the index of its key in `keys`."""
         arrays = [np.array(bitmap.to_array(), dtype=np.int64) for bitmap in self.bitmaps.values()]
         positions = np.concatenate([np.zeros(0, dtype=np.int64), *arrays])
         values = np.repeat(np.arange(len(arrays)), [len(array) for array in arrays])
         order = np.argsort(positions, kind="stable")
         size = int(positions.max()) + 1 if len(positions) else 0
         offsets = np.searchsorted(positions[order], np.arange(size + 1))
-        return offsets, values[order]
+        return offsets, values[order], list(self.bitmaps)
 
 
 def subtree_bitmaps(nodes, own):

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Count
-from django.urls import reverse
-from django.utils import translation
+from django.urls import reverse, translate_url
 
 from catalogue.filters import MAX_VALUES
 from catalogue.sitemaps import SITEMAPS
@@ -367,7 +366,7 @@ def sweep_urls():
     section = SITEMAPS["instrumentos"]
     return [
         ("Areas", reverse("catalogue:area_list")),
-        ("Areas, English", in_english(reverse, "catalogue:area_list")),
+        ("Areas, English", english(reverse("catalogue:area_list"))),
         ("Target groups", reverse("catalogue:target_group_list")),
         ("Institutions", reverse("catalogue:institution_list")),
         ("Timeline", reverse("catalogue:timeline")),
@@ -391,9 +390,9 @@ def sweep_urls():
     ]
 
 
-def in_english(function, *args):
-    with translation.override("en"):
-        return function(*args)
+def english(address):
+    """The English page's address of a Spanish one."""
+    return translate_url(address, "en")
 
 
 def sitemap_page(name, section):
