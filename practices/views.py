@@ -6,7 +6,11 @@ from .models import Practice
 
 
 class PracticeDetailView(DetailView):
-    queryset = Practice.objects.select_related("area").with_instruments(prefetch=("target_groups",))
-
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        # Built per request: modeltranslation orders the practice's instruments by their
+        # name in the request's language.
+        return (
+            Practice.objects.select_related("area")
+            .with_instruments(prefetch=("target_groups",))
+            .visible_to(self.request.user)
+        )

@@ -144,16 +144,23 @@ class TreeQuerySet(models.QuerySet):
 class PlaceQuerySet(TreeQuerySet):
     parent_field, relation = "country", "places"
 
+    def as_instrument_facts(self):
+        """Only what an instrument's page shows of a place (its name, the code its link
+        carries) and what tells whether the instrument's passage names it."""
+        return self.only("code", "source_terms", *columns_of("name"))
+
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
 
 class ParticipationQuerySet(models.QuerySet):
-    def with_institutions(self):
-        """Each participation with its institution, less the institution's analyzed text
-        (SearchableQuerySet.without_search_text)."""
-        deferred = (f"institution__{column}" for column in SEARCH_COLUMNS)
-        return self.select_related("institution").defer(*deferred)
+    def as_instrument_facts(self):
+        """Only what an instrument's page shows of its participations: each role, its
+        citation, and the institution's name and address."""
+        return self.select_related("institution").only(
+            "instrument", "role", *columns_of("citation"),
+            "institution__slug", "institution__acronym", *columns_of("institution__name"),
+        )  # fmt: skip
 
     def get_by_natural_key(self, instrument_slug, institution_slug, role):
         return self.get(
@@ -194,9 +201,10 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
 
     def linked_to(self, instrument):
         """The instruments of this queryset linked to `instrument`, each with `link`: the
-        name of the relation that links it ("children", "legal_basis", "rests_on_it" or
-        "related"), in one query where a prefetch per relation took four."""
+        name of the relation that links it ("parent", "children", "legal_basis",
+        "rests_on_it" or "related"), in one query where a prefetch per relation took four."""
         relations = {
+            "parent": Q(pk=instrument.parent_id),
             "children": Q(parent=instrument),
             "legal_basis": Q(rests_on_it=instrument),
             "rests_on_it": Q(legal_basis=instrument),
@@ -348,6 +356,14 @@ class TargetGroupQuerySet(TreeQuerySet, SlugQuerySet, SearchableQuerySet):
     def as_links(self):
         """Only what a link to a group shows: its name in both languages."""
         return self.only("slug", *columns_of("name"))
+
+    def as_instrument_facts(self):
+        """Only what an instrument's page shows of a group (its link, the group above
+        it) and what tells whether the instrument's passage names it."""
+        return self.select_related("parent").only(
+            "slug", "acronym", "source_terms", *columns_of("name"),
+            "parent__slug", *columns_of("parent__name"),
+        )  # fmt: skip
 
 
 class TargetGroup(BilingualModel, SearchableModel, SourcedModel):

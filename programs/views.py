@@ -7,7 +7,7 @@ from django.views.generic import DetailView
 
 from core.records import PublicationStatus
 
-from .models import Institution, Instrument, Participation, Role, TargetGroup
+from .models import Institution, Instrument, Participation, Place, Role, TargetGroup
 
 
 def published_instruments():
@@ -15,30 +15,27 @@ def published_instruments():
 
 
 class InstrumentDetailView(DetailView):
-    queryset = (
-        Instrument.objects.select_related("parent")
-        .without_search_text("parent")
-        .prefetch_related(
-            Prefetch("participations", queryset=Participation.objects.with_institutions()),
-            Prefetch(
-                "target_groups",
-                queryset=TargetGroup.objects.select_related("parent").without_search_text("parent"),
-            ),
-            "places",
-            "key_figures",
-        )
-    )
-
     def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
+        # Built per request: modeltranslation orders a linked record by its name in the
+        # request's language. Only the columns the page shows of what it lists: Django
+        # compiles every column of a query each time, and the unused ones (a linked
+        # record's quote, its timestamps) cost more than reading it.
+        return (
+            Instrument.objects.without_search_text()
+            .prefetch_related(
+                Prefetch("participations", queryset=Participation.objects.as_instrument_facts()),
+                Prefetch("target_groups", queryset=TargetGroup.objects.as_instrument_facts()),
+                Prefetch("places", queryset=Place.objects.as_instrument_facts()),
+                "key_figures",
+            )
+            .visible_to(self.request.user)
+        )
 
     def get_context_data(self, **kwargs):
-        parent = self.object.parent
-        if parent and parent.publication_status != PublicationStatus.PUBLISHED:
-            parent = None
         links = {}
         for linked in published_instruments().as_links().linked_to(self.object):
             links.setdefault(linked.link, []).append(linked)
+        parent = links.pop("parent", [None])[0]
         return super().get_context_data(parent=parent, links=links, **kwargs)
 
 

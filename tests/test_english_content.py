@@ -275,3 +275,25 @@ def test_the_api_gives_each_record_in_both_languages(client):
     assert english["cita_fuente_traducida"].startswith("The Migration Law")
     group = client.get("/api/v1/grupos/mujeres/").json()
     assert group["en"]["nombre"] == "Women" and group["nombre"] == "Mujeres"
+
+
+def in_order_of(records, field):
+    return list(records.order_by(field).values_list("slug", flat=True))
+
+
+def test_record_pages_list_their_links_in_the_order_of_the_pages_language(client):
+    """An English page orders what it lists by the English names, though the process
+    built its queries' ordering in Spanish first (a queryset kept on a view class froze it)."""
+    law = Instrument.objects.get(slug=LAW)
+    facts = page(client, english_url(law)).split('id="datos"', 1)[1].split("</section>", 1)[0]
+    practice = Practice.objects.get(slug="politicas-de-movilidad-laboral")
+    cards = re.findall(
+        r'<h3[^>]*><a[^>]*href="/en/instrumentos/([^/"]+)/"', page(client, english_url(practice))
+    )
+    for listed, records in (
+        (re.findall(r'href="/en/grupos/([^/"]+)/"', facts), law.target_groups),
+        (cards, practice.instruments),
+    ):
+        english = in_order_of(records, english_name("name"))
+        assert english != in_order_of(records, spanish_name("name"))  # the test can tell
+        assert listed == english
