@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from compact.models import ObjectiveLink
+from core.addresses import slug_address
 from core.bilingual import english_name
 from core.records import PublicationStatus
 from practices.models import Practice, ThematicArea
@@ -36,17 +37,46 @@ class LinkField(serializers.Field):
         return link_to(record, self.view, self.context["request"])
 
 
+@extend_schema_field(LinkSerializer(many=True))
+class LinksField(serializers.Field):
+    """The records of the relation `source` as links: `view` is the API's detail view for
+    their type. The relation is read here, not named as a callable source (`x.all`), which
+    DRF inspects again for every value it reads."""
+
+    def __init__(self, view, **kwargs):
+        self.view = view
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, related):
+        request = self.context["request"]
+        return [link_to(record, self.view, request) for record in related.all()]
+
+
 def link_to(record, view, request):
+    # Addresses from core.addresses: a list page links to a few hundred records, and
+    # reverse() for each was a tenth of its time.
     return {
         "slug": record.slug,
         "nombre": str(record),
         "pagina": request.build_absolute_uri(record.get_absolute_url()),
-        "api": reverse(f"api:{view}-detail", args=[record.slug], request=request),
+        "api": request.build_absolute_uri(slug_address(f"api:{view}-detail", record.slug)),
     }
 
 
 def links(view, source):
-    return serializers.ListField(child=LinkField(view), source=source, read_only=True)
+    return LinksField(view, source=source)
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The label of the record's choice field `name` (`get_<name>_display()`), called here
+    rather than named as a source, which DRF inspects again for every value it reads."""
+
+    def __init__(self, name, **kwargs):
+        self.display = f"get_{name}_display"
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, record):
+        return str(getattr(record, self.display)())
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -117,7 +147,7 @@ class ObjectiveLinkSerializer(serializers.ModelSerializer):
 class ParticipationSerializer(serializers.Serializer):
     institucion = LinkField("institucion", source="institution")
     papel = serializers.CharField(source="role")
-    papel_nombre = serializers.CharField(source="get_role_display")
+    papel_nombre = ChoiceLabelField("role")
     fuente = serializers.CharField(source="citation", help_text="Vacía si lo dice el documento.")
 
 
@@ -136,7 +166,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
     nombre = serializers.CharField(source="name")
     siglas = serializers.CharField(source="acronym")
     tipo = serializers.CharField(source="kind")
-    tipo_nombre = serializers.CharField(source="get_kind_display")
+    tipo_nombre = ChoiceLabelField("kind")
     resumen = serializers.CharField(source="summary")
     descripcion = serializers.CharField(source="description")
     estado_declarado = serializers.CharField(
@@ -148,13 +178,13 @@ class InstrumentSerializer(serializers.ModelSerializer):
     fecha_inicio = serializers.SerializerMethodField()
     fecha_termino = serializers.SerializerMethodField()
     areas_tematicas = serializers.SerializerMethodField()
-    practicas = links("practica", "practices.all")
-    instituciones = ParticipationSerializer(source="participations.all", many=True)
-    grupos_de_poblacion = links("grupo", "target_groups.all")
-    lugares = PlaceSerializer(source="places.all", many=True)
+    practicas = links("practica", "practices")
+    instituciones = ParticipationSerializer(source="participations", many=True)
+    grupos_de_poblacion = links("grupo", "target_groups")
+    lugares = PlaceSerializer(source="places", many=True)
     forma_parte_de = serializers.SerializerMethodField()
-    fundamento_legal = links("instrumento", "legal_basis.all")
-    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links.all", many=True)
+    fundamento_legal = links("instrumento", "legal_basis")
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links", many=True)
     cita_fuente = serializers.CharField(source="source_quote")
     citacion = serializers.CharField(source="citation")
     actualizado = serializers.DateTimeField(source="updated_at")
@@ -198,8 +228,8 @@ class PracticeSerializer(serializers.ModelSerializer):
     titulo = serializers.CharField(source="title")
     resumen = serializers.CharField(source="summary")
     texto = serializers.CharField(source="body")
-    instrumentos = links("instrumento", "instruments.all")
-    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links.all", many=True)
+    instrumentos = links("instrumento", "instruments")
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links", many=True)
     cita_fuente = serializers.CharField(source="source_quote")
     actualizado = serializers.DateTimeField(source="updated_at")
     en = EnglishField(titulo="title", resumen="summary", texto="body")

@@ -4,11 +4,12 @@ records hold, and only their published links; an empty field stays empty."""
 
 from django.db.models import Prefetch
 
+from core.bilingual import columns_of
 from core.records import PublicationStatus
 from core.search.searchable import SEARCH_COLUMNS
 from practices.models import Practice
 from programs.linked_data import stated_date
-from programs.models import DateKind, Instrument, Participation, Status, TargetGroup
+from programs.models import DateKind, Instrument, Participation, Place, Status, TargetGroup
 
 from .export import Table, permalink, timestamp
 
@@ -33,15 +34,23 @@ def without_search(queryset, *related):
 
 
 def instrument_queryset():
-    """The instruments with every link their rows show, read in a few queries a chunk."""
-    practices = without_search(Practice.objects.published().select_related("area"), "area")
-    participations = Participation.objects.select_related("institution")
-    return without_search(Instrument.objects.select_related("parent"), "parent").prefetch_related(
-        Prefetch("target_groups", queryset=without_search(TargetGroup.objects.all())),
-        "places",
-        Prefetch("participations", queryset=without_search(participations, "institution")),
-        Prefetch("practices", queryset=practices),
-        Prefetch("legal_basis", queryset=without_search(Instrument.objects.published())),
+    """The instruments with every link their rows show, read in a few queries a chunk,
+    each linked record with only the columns a row shows of it: Django compiles and reads
+    every column it is given, and the unused ones (a linked instrument's description, a
+    practice's text) cost more than the rest of a row."""
+    practices = Practice.objects.published().select_related("area")
+    return without_search(Instrument.objects.all()).prefetch_related(
+        Prefetch("parent", queryset=Instrument.objects.as_links("publication_status")),
+        Prefetch("target_groups", queryset=TargetGroup.objects.as_links()),
+        Prefetch("places", queryset=Place.objects.only("code", "kind", *columns_of("name"))),
+        Prefetch("participations", queryset=Participation.objects.as_instrument_facts()),
+        Prefetch(
+            "practices",
+            queryset=practices.only(
+                "slug", *columns_of("title"), "area__number", *columns_of("area__title")
+            ),
+        ),
+        Prefetch("legal_basis", queryset=Instrument.objects.published().as_links()),
     )
 
 

@@ -216,10 +216,11 @@ class InstrumentQuerySet(PublishableQuerySet, SearchableQuerySet):
         ]
         return parts[0].union(*parts[1:], all=True).order_by("link", "name")
 
-    def as_links(self):
+    def as_links(self, *more):
         """Only what a link to an instrument shows (its name in both languages, acronym
-        and kind): a page that links to many reads none of their long texts."""
-        return self.only("slug", "acronym", "kind", *columns_of("name"))
+        and kind), and the columns `more`: a page that links to many reads none of their
+        long texts."""
+        return self.only("slug", "acronym", "kind", *columns_of("name"), *more)
 
     def with_any_status(self, statuses):
         """Instruments whose source states one of `statuses`. No status is derived from
