@@ -47,8 +47,12 @@ class TooMuch(ValidationError):
 def asks_for_something(value):
     """Whether a filter's cleaned value narrows the results: an empty choice does not,
     whether a list or (from a model choice) an empty queryset."""
-    if isinstance(value, list | QuerySet):
-        return bool(value)  # a cleaned queryset is already evaluated: no query
+    if isinstance(value, QuerySet):
+        # An empty choice is `none()`, which bool() would compile (a query's every column)
+        # only to find it empty; a chosen one is already evaluated: no query either way.
+        return not value.query.is_empty() and bool(value)
+    if isinstance(value, list):
+        return bool(value)
     return value not in (None, "")
 
 
