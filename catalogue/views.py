@@ -84,16 +84,23 @@ def without(request, removed):
     return f"{request.path}?{query}" if query else request.path
 
 
+def card_tags():
+    """What a result card's tags show (practices/templatetags/instrument_cards.py), each as
+    a list: a prefetch kept as a related manager's results makes a filtered queryset for
+    every instrument of the page (2 to 4 ms a page of 20)."""
+    return (
+        Prefetch("target_groups", queryset=TargetGroup.objects.as_links(), to_attr="group_tags"),
+        Prefetch("practices", queryset=Practice.objects.for_area_tags(), to_attr="practice_tags"),
+    )
+
+
 def catalogue_context(request, scope=None):
     """The filterable list of instruments: results, facets, chips, what to loosen."""
     filterset = InstrumentFilter(request.GET, scope=scope)
     filterset.check_bounds()
     search = filterset.search
     results = search.results(
-        Instrument.objects.without_search_text().prefetch_related(
-            Prefetch("target_groups", queryset=TargetGroup.objects.as_links()),
-            Prefetch("practices", queryset=Practice.objects.for_area_tags()),
-        )
+        Instrument.objects.without_search_text().prefetch_related(*card_tags())
     )
     page = paginate(request, results)
     facets = facet_counts.count_facets(search)

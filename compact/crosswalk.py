@@ -46,7 +46,7 @@ def objective_groups(objective):
     for link in practice_links:
         group(link.practice.area).practice_links.append(link)
     for link in instrument_links:
-        for area in areas_of(link.instrument) or [None]:
+        for area in areas_of(link.instrument.practices.all()) or [None]:
             group(area).instrument_links.append(link)
     return [groups[key] for key in sorted(groups)]
 

@@ -60,12 +60,12 @@ def instruments_in_areas(instruments, numbers):
     return instruments.filter(pk__in=in_areas.values("instruments"))
 
 
-def areas_of(instrument):
-    """The thematic areas of `instrument`'s published practices, in order. Meant for
-    lists that prefetch `practices__area`."""
+def areas_of(practices):
+    """The thematic areas of the published ones of `practices` (an instrument's, read
+    with their areas), in order."""
     areas = {
         practice.area
-        for practice in instrument.practices.all()
+        for practice in practices
         if practice.publication_status == PublicationStatus.PUBLISHED
     }
     return sorted(areas, key=lambda area: area.number)

@@ -81,12 +81,13 @@ def card_status(instrument):
 
 
 def card_tags(instrument):
+    """Its areas and target groups, from the lists catalogue.views.card_tags prefetches."""
     areas = format_html_join(
         "",
         '<a class="tag tag-area" href="{}">{}</a>',
         (
             (area.get_absolute_url(), gettext("Área %(number)s") % {"number": area.number})
-            for area in areas_of(instrument)
+            for area in areas_of(instrument.practice_tags)
         ),
     )
     groups = format_html_join(
@@ -94,7 +95,7 @@ def card_tags(instrument):
         '<a class="tag"{} href="{}">{}</a>',
         (
             (lang(group, "name"), group.get_absolute_url(), group.name)
-            for group in instrument.target_groups.all()
+            for group in instrument.group_tags
         ),
     )
     return format_html('\n<p class="tags">\n{}\n{}\n</p>', areas, groups)

@@ -4,7 +4,7 @@ link, so the instrument templates ask for it here."""
 from django import template
 
 from core.bilingual import columns_of
-from practices.models import Practice, areas_of
+from practices.models import Practice
 
 register = template.Library()
 
@@ -14,9 +14,3 @@ def practices_of(instrument):
     """The published practices `instrument` belongs to, with their areas."""
     practices = Practice.objects.published().filter(instruments=instrument)
     return practices.select_related("area").only("slug", "area__number", *columns_of("title"))
-
-
-@register.filter
-def areas(instrument):
-    """The thematic areas of `instrument`, from its prefetched `practices__area`."""
-    return areas_of(instrument)
