@@ -1,6 +1,7 @@
 """What the API says of each record: only what the records hold, and only their published
 links. A link to another record names it and gives both its page and its API address."""
 
+from django.db.models.manager import BaseManager
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -40,8 +41,8 @@ class LinkField(serializers.Field):
 @extend_schema_field(LinkSerializer(many=True))
 class LinksField(serializers.Field):
     """The records of the relation `source` as links: `view` is the API's detail view for
-    their type. The relation is read here, not named as a callable source (`x.all`), which
-    DRF inspects again for every value it reads."""
+    their type. `source` is a list, or a relation read here rather than named as a callable
+    source (`x.all`), which DRF inspects again for every value it reads."""
 
     def __init__(self, view, **kwargs):
         self.view = view
@@ -49,7 +50,8 @@ class LinksField(serializers.Field):
 
     def to_representation(self, related):
         request = self.context["request"]
-        return [link_to(record, self.view, request) for record in related.all()]
+        records = related.all() if isinstance(related, BaseManager) else related
+        return [link_to(record, self.view, request) for record in records]
 
 
 def link_to(record, view, request):
@@ -178,13 +180,13 @@ class InstrumentSerializer(serializers.ModelSerializer):
     fecha_inicio = serializers.SerializerMethodField()
     fecha_termino = serializers.SerializerMethodField()
     areas_tematicas = serializers.SerializerMethodField()
-    practicas = links("practica", "practices")
-    instituciones = ParticipationSerializer(source="participations", many=True)
-    grupos_de_poblacion = links("grupo", "target_groups")
-    lugares = PlaceSerializer(source="places", many=True)
+    practicas = links("practica", "listed_practices")
+    instituciones = ParticipationSerializer(source="listed_participations", many=True)
+    grupos_de_poblacion = links("grupo", "listed_groups")
+    lugares = PlaceSerializer(source="listed_places", many=True)
     forma_parte_de = serializers.SerializerMethodField()
-    fundamento_legal = links("instrumento", "legal_basis")
-    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links", many=True)
+    fundamento_legal = links("instrumento", "listed_laws")
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="listed_objective_links", many=True)
     cita_fuente = serializers.CharField(source="source_quote")
     citacion = serializers.CharField(source="citation")
     actualizado = serializers.DateTimeField(source="updated_at")
@@ -211,7 +213,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
         return date_of(record.end_date, record.end_precision, record.end_kind)
 
     def get_areas_tematicas(self, record) -> list[int]:
-        return sorted({practice.area.number for practice in record.practices.all()})
+        return sorted({practice.area.number for practice in record.listed_practices})
 
     @extend_schema_field(LinkSerializer(allow_null=True))
     def get_forma_parte_de(self, record):
@@ -229,7 +231,7 @@ class PracticeSerializer(serializers.ModelSerializer):
     resumen = serializers.CharField(source="summary")
     texto = serializers.CharField(source="body")
     instrumentos = links("instrumento", "instruments")
-    objetivos_del_pacto = ObjectiveLinkSerializer(source="objective_links", many=True)
+    objetivos_del_pacto = ObjectiveLinkSerializer(source="listed_objective_links", many=True)
     cita_fuente = serializers.CharField(source="source_quote")
     actualizado = serializers.DateTimeField(source="updated_at")
     en = EnglishField(titulo="title", resumen="summary", texto="body")

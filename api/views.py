@@ -56,9 +56,11 @@ def published(model):
 
 
 def objective_links():
+    """A record's editorial links to the Global Compact, as `listed_objective_links`."""
     return Prefetch(
         "objective_links",
         queryset=ObjectiveLink.objects.select_related("objective").prefetch_related("sdg_targets"),
+        to_attr="listed_objective_links",
     )
 
 

@@ -35,27 +35,37 @@ def without_search(queryset, *related):
 
 def instrument_queryset():
     """The instruments with every link their rows show, read in a few queries a chunk,
-    each linked record with only the columns a row shows of it: Django compiles and reads
-    every column it is given, and the unused ones (a linked instrument's description, a
-    practice's text) cost more than the rest of a row."""
+    each as a list (`listed_practices`, `listed_participations`, `listed_groups`,
+    `listed_places`, `listed_laws`; the laws it rests on, published), each linked record
+    with only the columns a row shows of it. Lists rather than related managers' results,
+    which make a filtered queryset per instrument and relation; and only those columns, as
+    Django compiles and reads every column it is given: a linked instrument's description
+    or a practice's text cost more than the rest of a row."""
     practices = Practice.objects.published().select_related("area")
+    practices = practices.only(
+        "slug", *columns_of("title"), "area__number", *columns_of("area__title")
+    )
+    places = Place.objects.only("code", "kind", *columns_of("name"))
     return without_search(Instrument.objects.all()).prefetch_related(
         Prefetch("parent", queryset=Instrument.objects.as_links("publication_status")),
-        Prefetch("target_groups", queryset=TargetGroup.objects.as_links()),
-        Prefetch("places", queryset=Place.objects.only("code", "kind", *columns_of("name"))),
-        Prefetch("participations", queryset=Participation.objects.as_instrument_facts()),
+        Prefetch("practices", queryset=practices, to_attr="listed_practices"),
         Prefetch(
-            "practices",
-            queryset=practices.only(
-                "slug", *columns_of("title"), "area__number", *columns_of("area__title")
-            ),
+            "participations",
+            queryset=Participation.objects.as_instrument_facts(),
+            to_attr="listed_participations",
         ),
-        Prefetch("legal_basis", queryset=Instrument.objects.published().as_links()),
+        Prefetch("target_groups", queryset=TargetGroup.objects.as_links(), to_attr="listed_groups"),
+        Prefetch("places", queryset=places, to_attr="listed_places"),
+        Prefetch(
+            "legal_basis",
+            queryset=Instrument.objects.published().as_links(),
+            to_attr="listed_laws",
+        ),
     )
 
 
 def areas(instrument):
-    found = {practice.area for practice in instrument.practices.all()}
+    found = {practice.area for practice in instrument.listed_practices}
     return [f"{area.number}. {area.title}" for area in sorted(found, key=lambda a: a.number)]
 
 
@@ -65,7 +75,7 @@ def participants(instrument):
     return [
         f"{participation.institution} ({participation.get_role_display()}"
         + (f"; fuente: {participation.citation})" if participation.citation else ")")
-        for participation in instrument.participations.all()
+        for participation in instrument.listed_participations
     ]
 
 
@@ -89,10 +99,10 @@ INSTRUMENTS = [
     ("siglas", lambda r, _request: r.acronym),
     ("tipo", lambda r, _request: str(r.get_kind_display())),
     ("areas_tematicas", lambda r, _request: areas(r)),
-    ("practicas", lambda r, _request: names(r.practices.all())),
+    ("practicas", lambda r, _request: names(r.listed_practices)),
     ("instituciones", lambda r, _request: participants(r)),
-    ("grupos_de_poblacion", lambda r, _request: names(r.target_groups.all())),
-    ("lugares", lambda r, _request: names(r.places.all())),
+    ("grupos_de_poblacion", lambda r, _request: names(r.listed_groups)),
+    ("lugares", lambda r, _request: names(r.listed_places)),
     ("fecha_inicio", lambda r, _request: stated_date(r.start_date, r.start_precision)),
     ("tipo_fecha_inicio", lambda r, _request: date_kind(r.start_kind)),
     ("fecha_termino", lambda r, _request: stated_date(r.end_date, r.end_precision)),
@@ -100,7 +110,7 @@ INSTRUMENTS = [
     ("estado_declarado", lambda r, _request: stated_status(r)),
     ("cita_estado", lambda r, _request: r.status_quote),
     ("forma_parte_de", lambda r, _request: parent(r)),
-    ("fundamento_legal", lambda r, _request: names(r.legal_basis.all())),
+    ("fundamento_legal", lambda r, _request: names(r.listed_laws)),
     ("resumen", lambda r, _request: r.summary),
     ("cita_fuente", lambda r, _request: r.source_quote),
     ("citacion", lambda r, _request: r.citation),
