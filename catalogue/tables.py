@@ -45,7 +45,6 @@ def instrument_queryset():
     practices = practices.only(
         "slug", *columns_of("title"), "area__number", *columns_of("area__title")
     )
-    places = Place.objects.only("code", "kind", *columns_of("name"))
     return without_search(Instrument.objects.all()).prefetch_related(
         Prefetch("parent", queryset=Instrument.objects.as_links("publication_status")),
         Prefetch("practices", queryset=practices, to_attr="listed_practices"),
@@ -55,7 +54,7 @@ def instrument_queryset():
             to_attr="listed_participations",
         ),
         Prefetch("target_groups", queryset=TargetGroup.objects.as_links(), to_attr="listed_groups"),
-        Prefetch("places", queryset=places, to_attr="listed_places"),
+        Prefetch("places", queryset=Place.objects.as_instrument_facts(), to_attr="listed_places"),
         Prefetch(
             "legal_basis",
             queryset=Instrument.objects.published().as_links(),

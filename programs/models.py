@@ -145,9 +145,9 @@ class PlaceQuerySet(TreeQuerySet):
     parent_field, relation = "country", "places"
 
     def as_instrument_facts(self):
-        """Only what an instrument's page shows of a place (its name, the code its link
-        carries) and what tells whether the instrument's passage names it."""
-        return self.only("code", "source_terms", *columns_of("name"))
+        """Only what an instrument's page and its rows in the downloads show of a place
+        (its name, kind and code) and what tells whether the instrument's passage names it."""
+        return self.only("code", "kind", "source_terms", *columns_of("name"))
 
     def get_by_natural_key(self, code):
         return self.get(code=code)
