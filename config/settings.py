@@ -196,7 +196,7 @@ else:
     }
 # How long a rendered public page is kept; 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("DJANGO_PAGE_CACHE_SECONDS", "").strip() or 600)
-# A page bigger than this is not cached (every bounded page is far smaller).
+# A page whose compressed copy is bigger than this is not cached (core/caching.py).
 PAGE_CACHE_MAX_BYTES = 128 * 1024
 
 # The covering index on instruments (programs.Instrument.Meta.indexes) is for PostgreSQL;

@@ -447,6 +447,23 @@ def test_a_page_too_big_to_keep_is_served_and_not_cached(
     assert len(queries) > 1  # made again: it was not kept
 
 
+def test_the_size_bound_counts_a_page_as_the_cache_holds_it_compressed(
+    client, settings, django_assert_max_num_queries
+):
+    """A page of many records (the API's list at scale) is kept: the bound is on what
+    the cache holds, and a copy reads as the page first made."""
+    url = "/api/v1/instrumentos/"
+    made = client.get(url)
+    settings.PAGE_CACHE_MAX_BYTES = len(made.content) // 2
+    cache.clear()
+    made = client.get(url)
+    with django_assert_max_num_queries(1):  # the revision: the copy is the cached one
+        copy = client.get(url)
+    assert copy.content == made.content
+    assert copy["Content-Type"] == made["Content-Type"] == "application/json"
+    assert copy["ETag"] == made["ETag"]
+
+
 def test_readers_who_miss_the_same_page_at_once_wait_for_one_to_make_it(client):
     """Single flight: while a page is being made, a request for it waits for that copy
     rather than making its own."""
