@@ -148,7 +148,7 @@ def cached_render(key, build):
         # not kept: it would outlive the change.
         if served_stale.get():
             return response
-        stored = StoredPage.of(response) if response.status_code == 200 else None
+        stored = StoredPage.of(response)
         if stored and len(stored.body) <= settings.PAGE_CACHE_MAX_BYTES:
             cache.set(key, stored, timeout)
         else:  # briefly: a stray address (a 404) should not hold a place for long
@@ -165,26 +165,22 @@ class StoredPage:
     instruments: 174 KB, 23 KB compressed). A reader of a kept copy pays its
     decompression: 0.1 ms for a catalogue page, 0.4 ms for the API's list."""
 
-    status: int
     headers: tuple
     cookies: object
     body: bytes
 
     @classmethod
     def of(cls, response):
-        """`response` to keep, or None for a streamed one (a CSV download): it is read
-        once, as it is sent."""
-        if response.streaming:
+        """`response` to keep, or None: only a 200 is kept, and never a streamed one (a
+        CSV download), which is read once, as it is sent."""
+        if response.status_code != 200 or response.streaming:
             return None
         return cls(
-            response.status_code,
-            tuple(response.headers.items()),
-            response.cookies,
-            zlib.compress(response.content),
+            tuple(response.headers.items()), response.cookies, zlib.compress(response.content)
         )
 
     def restored(self):
-        response = HttpResponse(zlib.decompress(self.body), status=self.status)
+        response = HttpResponse(zlib.decompress(self.body))
         for name, value in self.headers:
             response[name] = value
         response.cookies = self.cookies
