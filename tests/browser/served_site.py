@@ -6,6 +6,8 @@ read, so they serve the knowledge base the test run loaded (tests/conftest.py) f
 own live server, with an editor account they remove when the module is done.
 """
 
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -208,6 +210,7 @@ def served_knowledge_base(django_db_blocker):
                 yield site
             finally:
                 site.close()
+                wait_for_requests(server)
                 server._live_server_modified_settings.disable()
                 server.stop()
         finally:
@@ -218,6 +221,20 @@ def served_knowledge_base(django_db_blocker):
             # loop makes this one: left open, it would stop the test database from
             # being dropped at the end of the session.
             connection.close()
+
+
+def wait_for_requests(server, timeout=5):
+    """Wait, up to `timeout` seconds, for the threads serving the browser's last requests
+    and connections to end. One that ends after the server has stopped closes, from its
+    own thread, the in-memory database connection it no longer shares, and the run
+    reports that error as a warning on whichever test is running then."""
+    serving = server.thread.httpd.process_request_thread
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        threads = threading.enumerate()
+        if not any(getattr(thread, "_target", None) == serving for thread in threads):
+            return
+        time.sleep(0.05)
 
 
 def no_horizontal_scroll(page):
