@@ -10,7 +10,7 @@ intersection of two bitmaps.
 import heapq
 from dataclasses import dataclass, field
 
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 from pyroaring import BitMap
 
 from .filters import FACETS
@@ -77,7 +77,13 @@ class Chip:
 
 
 def count_facets(search, names=FACETS):
-    """The facets `names` of `search` (a CatalogueSearch), in that order."""
+    """The facets `names` of `search` (a CatalogueSearch), in that order. Those of a whole
+    scope (nothing searched for or filtered: the catalogue, a group's page) are the same
+    on each of its pages and in each order until the next revision, so they are counted
+    once per index, scope and language, and shared: nothing changes them once made."""
+    if search.unfiltered:
+        key = ("facets", search.scope_key, tuple(names), get_language())
+        return search.index.remembered(key, lambda: [facet(search, name) for name in names])
     return [facet(search, name) for name in names]
 
 

@@ -93,7 +93,7 @@ class InstrumentFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, scope=None, **kwargs):
         """`scope` narrows the catalogue to part of the index (a group's page, the
-        timeline): a function of the index giving the positions it covers."""
+        timeline): a catalogue.search.Scope."""
         # A select's "all" option (the timeline's «Todos») sends its name with no value:
         # that asks for nothing, and the multiple-choice fields would call it invalid.
         if data is not None:

@@ -189,6 +189,7 @@ class CatalogueIndex:
         links.locate(self)
         self.facets = links.facets(instruments)
         self.practice_counts = links.practice_counts()
+        self._remembered = {}
         self.text = TextIndex(
             (instrument_document(row) for row in instruments),
             [
@@ -206,6 +207,14 @@ class CatalogueIndex:
 
     def __len__(self):
         return len(self.pks)
+
+    def remembered(self, key, compute):
+        """`compute()`, worked out once for the life of this index (one revision) per
+        `key`: what every page of a scope shares (catalogue/facets.py). Keys name records
+        (a group's pk) and languages, never what a URL carries, so they stay few."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return self._remembered[key]
 
     def texts(self, column):
         """(position, text) of every instrument's analyzed `column`, read from the

@@ -7,9 +7,10 @@ matched once, over the page's scope, and every filter is then an intersection.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from pyroaring import BitMap
 
@@ -22,6 +23,22 @@ OBJECTIVE_REFERENCE = re.compile(r"\b(?:objetivo|objective)\s+(\d{1,2})\b", re.I
 TARGET_REFERENCE = re.compile(
     r"\b(?:ods|sdg|meta|target)\s+(\d{1,2}\.(?:\d{1,2}|[a-z]))(?![\w.])", re.IGNORECASE
 )
+
+
+class Scope(NamedTuple):
+    """The part of the index a page covers: `key` names it for the life of an index (one
+    revision), and `positions(index)` gives its instruments."""
+
+    key: tuple
+    positions: Callable
+
+
+def group_scope(pk):
+    """A target group's page: the instruments for the group or any of its subgroups."""
+    return Scope(("grupo", pk), lambda index: index.facets["grupo"].bitmaps.get(pk, BitMap()))
+
+
+DATED = Scope(("fechados",), lambda index: index.dated)
 
 
 @dataclass
@@ -58,13 +75,15 @@ def compact_references(text, objectives, targets):
 
 class CatalogueSearch:
     """The catalogue as `filterset` asks for it (an InstrumentFilter: its search query,
-    its `selections()` by facet, its years and sort), within `scope` (a function of the
-    index giving the positions a page covers, or None for every published instrument)."""
+    its `selections()` by facet, its years and sort), within `scope` (a Scope, or None for
+    every published instrument)."""
 
     def __init__(self, filterset, scope=None):
         self.filterset = filterset
         self.index = engine.snapshot().index(Instrument)
-        self.scope = self.index.published & (scope(self.index) if scope else self.index.all)
+        self.scope_key = scope.key if scope else None
+        within = scope.positions(self.index) if scope else self.index.all
+        self.scope = self.index.published & within
         self.query = filterset.search_query
         self.match = self.index.text.match(self.query, within=self.scope) if self.query else None
         self.found = self.match.positions if self.match else self.scope
@@ -84,6 +103,11 @@ class CatalogueSearch:
         if first is not None or last is not None:
             selected["anios"] = self.index.years(first, last)
         return selected
+
+    @property
+    def unfiltered(self):
+        """Whether the results are the whole scope: nothing searched for, nothing filtered."""
+        return self.found is self.scope and not self.filters
 
     def without(self, *names):
         """The results with every filter applied except those `names`."""

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
-from pyroaring import BitMap
 
 from core.pagination import paginate
 from core.search import engine
@@ -27,7 +26,7 @@ from . import datapackage, export, tables
 from . import facets as facet_counts
 from .feeds import catalogue_feed
 from .filters import InstrumentFilter, TooMuch
-from .search import Results
+from .search import DATED, Results, group_scope
 from .timeline import Timeline
 
 TIMELINE_PAGE_SIZE = 50
@@ -311,7 +310,7 @@ def target_group_list(request):
 @export.refusing
 def target_group_detail(request, slug):
     group = get_object_or_404(TargetGroup.objects.select_related("parent"), slug=slug)
-    scope = lambda index: index.facets["grupo"].bitmaps.get(group.pk, BitMap())  # noqa: E731
+    scope = group_scope(group.pk)
     if format := export.requested(request, export.QUERY_FORMATS):
         return download_instruments(request, format, f"grupo-{group.slug}", scope=scope)
     context = catalogue_context(request, scope=scope)
@@ -337,9 +336,8 @@ def institution_list(request):
 def timeline(request):
     """The dated instruments, a page at a time, on one axis for every page."""
     if format := export.requested(request):
-        dated = lambda index: index.dated  # noqa: E731
-        return download_instruments(request, format, "cronologia", scope=dated, by_date=True)
-    filterset = InstrumentFilter(request.GET, scope=lambda index: index.dated)
+        return download_instruments(request, format, "cronologia", scope=DATED, by_date=True)
+    filterset = InstrumentFilter(request.GET, scope=DATED)
     filterset.check_bounds()
     search = filterset.search
     by_date = Results(search.index, search.index.by_date(search.positions))
