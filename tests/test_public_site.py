@@ -29,6 +29,7 @@ from programs.models import (
     Status,
     TargetGroup,
 )
+from tests.factories import make_instrument
 
 pytestmark = pytest.mark.usefixtures("knowledge_base")
 
@@ -474,6 +475,37 @@ def test_group_pages_scope_the_catalogue_and_match_the_index(client):
     assert nna >= NNA_RECORDS
     shown = rf'/grupos/{NNA}/">[^<]*</a> <span class="count">{len(nna)} '
     assert re.search(shown, index.content.decode())
+
+
+def options_of(response):
+    """{(facet, value): (label, count, ticked)} of a catalogue page's facets."""
+    return {
+        (facet.name, option.value): (option.label, option.count, option.selected)
+        for facet in response.context["facets"]
+        for option in facet.options
+    }
+
+
+def test_a_groups_facets_are_shared_by_its_pages_and_follow_every_change(client):
+    """A group's facets with nothing searched or filtered are counted once per revision,
+    language and group, and shared by its page numbers and orders (catalogue/facets.py):
+    what another request ticks or another language labels stays out of them, and an
+    instrument added to the group counts at once."""
+    path = f"/grupos/{NNA}/"
+    first = options_of(client.get(path))
+    assert not any(ticked for _, _, ticked in first.values())
+    ticked = options_of(client.get(f"{path}?tipo=protocolo"))
+    assert ticked[("tipo", "protocolo")][2] is True
+    assert options_of(client.get(f"{path}?orden=-nombre")) == first
+    assert options_of(client.get("/grupos/victimas-de-trata/")) != first
+    english = options_of(client.get(f"/en{path}"))
+    assert english[("tipo", "protocolo")][0] == "protocol" != first[("tipo", "protocolo")][0]
+    assert options_of(client.get(path)) == first
+
+    laws = first.get(("tipo", "ley"), ("", 0, False))[1]
+    law = make_instrument(slug="ley-nueva", publication_status=PublicationStatus.PUBLISHED)
+    law.target_groups.add(TargetGroup.objects.get(slug=NNA))
+    assert options_of(client.get(path))[("tipo", "ley")][1] == laws + 1
 
 
 # 7. Drafts ---------------------------------------------------------------------------
