@@ -9,7 +9,9 @@ intersection of two bitmaps.
 
 import heapq
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from django.utils.formats import localize
 from django.utils.translation import get_language, ngettext
 from pyroaring import BitMap
 
@@ -30,7 +32,14 @@ class Option:
     selected: bool
     depth: int = 0
 
-    @property
+    # Both worked out once: a whole scope's options are kept (count_facets), in the
+    # language they were made in, and shown again on each of its pages.
+    @cached_property
+    def count_shown(self):
+        """The count as the page's language writes numbers (the site's format settings)."""
+        return localize(self.count)
+
+    @cached_property
     def count_text(self):
         """The count as a screen reader says it ("6 resultados")."""
         return ngettext("%(counter)s resultado", "%(counter)s resultados", self.count) % {

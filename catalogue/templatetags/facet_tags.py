@@ -4,7 +4,6 @@ them, and an include per option cost more than the rest of the page's rendering.
 from html import escape
 
 from django import template
-from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -23,7 +22,7 @@ def facet_options(facet, options):
             f'<li class="depth-{option.depth}"><label><input type="checkbox" name="{name}" '
             f'value="{escape(option.value)}"{" checked" if option.selected else ""}> '
             f"{escape(option.label)} "
-            f'<span class="count" aria-hidden="true">{localize(option.count)}</span>'
+            f'<span class="count" aria-hidden="true">{escape(option.count_shown)}</span>'
             f'<span class="visually-hidden">({escape(option.count_text)})</span></label></li>'
             for option in options
         )
