@@ -14,8 +14,9 @@ def facet_options(facet, options):
     """`options` of `facet` as list items: a checkbox each, its label (in the page's
     language), its count, and the count as a screen reader says it."""
     # Every value here is plain text (names, codes, numbers: none is marked safe), so the
-    # standard library's escape gives what format_html would, in 60% of the time (150
-    # options: 2.4 → 1.4 ms). tests/test_content_safety.py puts markup in labels and values.
+    # standard library's escape gives what format_html would, faster: 150 options 2.4 →
+    # 1.6 ms, and 0.1 ms when they are a whole scope's, kept with their counts written
+    # (catalogue/facets.py). tests/test_content_safety.py puts markup in labels and values.
     name = escape(facet.name)
     return mark_safe(
         "\n".join(
